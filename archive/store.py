@@ -1,0 +1,236 @@
+"""The archive: one SQLite file, its schema created here and nowhere else.
+
+Raw documents are kept zlib-compressed in ``documents`` (keyed by sha256), so
+``reparse`` can rebuild every derived table without the network. Every write is
+idempotent: storing the same document twice changes nothing.
+
+>>> archive = Archive(":memory:")
+>>> sorted(archive.db.table_names())[:3]
+['active_disclosure', 'applications', 'checks']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import sqlite_utils
+
+from archive.search import index_text, simplified
+
+STAT_TABLES = {
+    "active_disclosure": ("item", "content", "metric"),
+    "applications": ("row_code", "row_label", "applicant"),
+    "reviews": ("proceeding", "result"),
+    "legacy_stats": ("indicator", "unit"),
+}
+PROVENANCE = "raw TEXT, source_table INTEGER, source_row INTEGER, source_col INTEGER"
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS portals (
+    name TEXT PRIMARY KEY, url TEXT NOT NULL, host TEXT,
+    region_code TEXT, province TEXT, city TEXT, level TEXT
+);
+CREATE TABLE IF NOT EXISTS crawl_runs (
+    id INTEGER PRIMARY KEY, started TEXT, finished TEXT, portals INTEGER,
+    pages INTEGER DEFAULT 0, new_reports INTEGER DEFAULT 0, changed_reports INTEGER DEFAULT 0,
+    errors INTEGER DEFAULT 0, exit_status TEXT
+);
+CREATE TABLE IF NOT EXISTS pages (
+    url TEXT PRIMARY KEY, portal TEXT, kind TEXT, status INTEGER, content_type TEXT,
+    bytes INTEGER, sha256 TEXT, fetched_at TEXT, error TEXT, via TEXT, link_text TEXT,
+    run_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS documents (
+    sha256 TEXT PRIMARY KEY, url TEXT, content_type TEXT, size INTEGER,
+    fetched_at TEXT, compression TEXT DEFAULT 'zlib', body BLOB
+);
+CREATE TABLE IF NOT EXISTS report_keys (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT UNIQUE NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reports (
+    id INTEGER PRIMARY KEY, url TEXT, title TEXT, agency TEXT, year INTEGER,
+    publisher TEXT, published_date TEXT, template TEXT, source_format TEXT,
+    text TEXT, text_simplified TEXT, portal TEXT, list_title TEXT,
+    document_sha256 TEXT, fetched_at TEXT, parse_notes TEXT
+);
+CREATE TABLE IF NOT EXISTS report_urls (
+    url TEXT PRIMARY KEY, report_id INTEGER REFERENCES reports(id), first_seen TEXT, last_seen TEXT
+);
+CREATE TABLE IF NOT EXISTS report_documents (
+    report_id INTEGER REFERENCES reports(id), sha256 TEXT REFERENCES documents(sha256),
+    url TEXT, fetched_at TEXT, is_current INTEGER, PRIMARY KEY (report_id, sha256)
+);
+CREATE TABLE IF NOT EXISTS active_disclosure (
+    report_id INTEGER REFERENCES reports(id), item TEXT, content TEXT, metric TEXT,
+    value NUMERIC, {PROVENANCE}
+);
+CREATE TABLE IF NOT EXISTS applications (
+    report_id INTEGER REFERENCES reports(id), row_code TEXT, row_label TEXT, applicant TEXT,
+    value NUMERIC, {PROVENANCE}
+);
+CREATE TABLE IF NOT EXISTS reviews (
+    report_id INTEGER REFERENCES reports(id), proceeding TEXT, result TEXT,
+    value NUMERIC, {PROVENANCE}
+);
+CREATE TABLE IF NOT EXISTS legacy_stats (
+    report_id INTEGER REFERENCES reports(id), indicator TEXT, unit TEXT,
+    value NUMERIC, {PROVENANCE}
+);
+CREATE TABLE IF NOT EXISTS checks (
+    report_id INTEGER REFERENCES reports(id), check_name TEXT, passed INTEGER, detail TEXT
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS reports_fts USING fts5(title, agency, body, tokenize='unicode61');
+CREATE INDEX IF NOT EXISTS applications_report ON applications(report_id);
+CREATE INDEX IF NOT EXISTS active_disclosure_report ON active_disclosure(report_id);
+CREATE INDEX IF NOT EXISTS reviews_report ON reviews(report_id);
+CREATE INDEX IF NOT EXISTS legacy_stats_report ON legacy_stats(report_id);
+CREATE INDEX IF NOT EXISTS checks_report ON checks(report_id);
+CREATE INDEX IF NOT EXISTS reports_year ON reports(year);
+CREATE VIEW IF NOT EXISTS report_summary AS
+SELECT r.id AS report_id, r.agency, r.year, r.template, r.published_date, r.portal,
+  p.province, p.city,
+  (SELECT value FROM applications a WHERE a.report_id = r.id AND a.row_code = '1' AND a.applicant = '总计') AS new_requests,
+  (SELECT value FROM applications a WHERE a.report_id = r.id AND a.row_code = '2' AND a.applicant = '总计') AS carried_over,
+  (SELECT value FROM applications a WHERE a.report_id = r.id AND a.row_code = '3.1' AND a.applicant = '总计') AS disclosed,
+  (SELECT value FROM applications a WHERE a.report_id = r.id AND a.row_code = '3.2' AND a.applicant = '总计') AS partly_disclosed,
+  (SELECT sum(value) FROM applications a WHERE a.report_id = r.id AND a.row_code LIKE '3.3.%' AND a.applicant = '总计') AS refused,
+  (SELECT value FROM applications a WHERE a.report_id = r.id AND a.row_code = '3.3.1' AND a.applicant = '总计') AS refused_state_secret,
+  (SELECT value FROM applications a WHERE a.report_id = r.id AND a.row_code = '3.7' AND a.applicant = '总计') AS processed,
+  (SELECT value FROM applications a WHERE a.report_id = r.id AND a.row_code = '4' AND a.applicant = '总计') AS carried_forward,
+  (SELECT value FROM reviews v WHERE v.report_id = r.id AND v.proceeding = '行政复议' AND v.result = '总计') AS reviews,
+  (SELECT value FROM reviews v WHERE v.report_id = r.id AND v.proceeding = '行政复议' AND v.result = '结果纠正') AS reviews_corrected,
+  (SELECT sum(value) FROM reviews v WHERE v.report_id = r.id AND v.proceeding <> '行政复议' AND v.result = '总计') AS lawsuits,
+  (SELECT sum(value) FROM reviews v WHERE v.report_id = r.id AND v.proceeding <> '行政复议' AND v.result = '结果纠正') AS lawsuits_corrected,
+  (SELECT count(*) FROM checks c WHERE c.report_id = r.id AND c.passed = 0) AS failed_checks,
+  r.url
+FROM reports r LEFT JOIN portals p ON p.name = r.portal;
+CREATE VIEW IF NOT EXISTS coverage AS
+SELECT p.name AS portal, p.province, p.city, p.level, r.year, count(r.id) AS reports,
+  group_concat(r.agency, '; ') AS agencies
+FROM portals p LEFT JOIN reports r ON r.portal = p.name
+GROUP BY p.name, r.year;
+"""
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def sha256(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+@dataclass
+class Saved:
+    report_id: int
+    status: str  # "new" | "changed" | "unchanged"
+
+
+class Archive:
+    def __init__(self, path):
+        self.db = sqlite_utils.Database(path)
+        self.db.conn.executescript(SCHEMA)
+
+    # -- crawl bookkeeping -------------------------------------------------
+    def save_portals(self, portals) -> None:
+        self.db["portals"].upsert_all(
+            [{"name": p.name, "url": p.url, "host": p.host, "region_code": p.region_code,
+              "province": p.province, "city": p.city, "level": p.level} for p in portals],
+            pk="name")
+
+    def start_run(self, portals: int) -> int:
+        return self.db["crawl_runs"].insert({"started": now(), "portals": portals}).last_pk
+
+    def finish_run(self, run_id: int, **counts) -> None:
+        self.db["crawl_runs"].update(run_id, {"finished": now(), **counts})
+
+    def record_page(self, **page) -> None:
+        page.setdefault("fetched_at", now())
+        self.db["pages"].upsert(page, pk="url")
+
+    # -- raw documents -----------------------------------------------------
+    def keep_document(self, url: str, body: bytes, content_type: str | None) -> str:
+        digest = sha256(body)
+        if not self.db.execute("SELECT 1 FROM documents WHERE sha256 = ?", [digest]).fetchone():
+            self.db["documents"].insert({
+                "sha256": digest, "url": url, "content_type": content_type, "size": len(body),
+                "fetched_at": now(), "compression": "zlib", "body": zlib.compress(body, 9)})
+        return digest
+
+    def document(self, digest: str) -> tuple[bytes, str | None, str]:
+        row = self.db.execute("SELECT body, content_type, url FROM documents WHERE sha256 = ?",
+                              [digest]).fetchone()
+        if row is None:
+            raise KeyError(digest)
+        return zlib.decompress(row[0]), row[1], row[2]
+
+    # -- reports -----------------------------------------------------------
+    def _report_id(self, key: str) -> int:
+        self.db.execute("INSERT OR IGNORE INTO report_keys(key) VALUES (?)", [key])
+        return self.db.execute("SELECT id FROM report_keys WHERE key = ?", [key]).fetchone()[0]
+
+    def save_report(self, parsed, url: str, digest: str, portal: str | None,
+                    list_title: str | None = None) -> Saved:
+        """Store one parsed report document under its report (found by ``parsed.key``)."""
+        report_id = self._report_id(parsed.key)
+        with self.db.conn:
+            current = self.db.execute(
+                "SELECT sha256 FROM report_documents WHERE report_id = ? AND is_current = 1",
+                [report_id]).fetchone()
+            known = self.db.execute("SELECT 1 FROM report_documents WHERE report_id = ? AND sha256 = ?",
+                                    [report_id, digest]).fetchone()
+            status = "new" if current is None else ("unchanged" if known else "changed")
+            if status == "changed":
+                self.db.execute("UPDATE report_documents SET is_current = 0 WHERE report_id = ?", [report_id])
+            if not known:
+                self.db["report_documents"].insert({
+                    "report_id": report_id, "sha256": digest, "url": url,
+                    "fetched_at": now(), "is_current": 1})
+            self.db.execute(
+                "INSERT INTO report_urls(url, report_id, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(url) DO UPDATE SET last_seen = excluded.last_seen, report_id = excluded.report_id",
+                [url, report_id, now(), now()])
+            if status == "unchanged" and current[0] != digest:
+                return Saved(report_id, status)  # an older version seen again: keep the current one
+            self._write_derived(report_id, parsed, url, digest, portal, list_title)
+        return Saved(report_id, status)
+
+    def _write_derived(self, report_id, parsed, url, digest, portal, list_title) -> None:
+        existing = self.db.execute("SELECT url, portal, list_title FROM reports WHERE id = ?",
+                                   [report_id]).fetchone()
+        if existing:  # the first URL a report was found under stays its URL
+            url, portal, list_title = existing[0], existing[1] or portal, existing[2] or list_title
+        self.db["reports"].upsert({
+            "id": report_id, "url": url, "title": parsed.title, "agency": parsed.agency,
+            "year": parsed.year, "publisher": parsed.publisher,
+            "published_date": parsed.published_date, "template": parsed.template,
+            "source_format": parsed.source_format, "text": parsed.text,
+            "text_simplified": simplified(parsed.text), "portal": portal,
+            "list_title": list_title, "document_sha256": digest,
+            "fetched_at": now(), "parse_notes": "\n".join(parsed.notes) or None,
+        }, pk="id")
+        for table in (*STAT_TABLES, "checks"):
+            self.db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
+        for table, columns in STAT_TABLES.items():
+            rows = [{"report_id": report_id, **{c: cell.fields.get(c) for c in columns},
+                     "value": cell.value, "raw": cell.raw, "source_table": cell.source_table,
+                     "source_row": cell.source_row, "source_col": cell.source_col}
+                    for cell in parsed.cells if cell.table == table]
+            if rows:
+                self.db[table].insert_all(rows)
+        self.db["checks"].insert_all([
+            {"report_id": report_id, "check_name": c.name, "passed": int(c.passed), "detail": c.detail}
+            for c in parsed.checks])
+        self.db.execute("DELETE FROM reports_fts WHERE rowid = ?", [report_id])
+        self.db.execute("INSERT INTO reports_fts(rowid, title, agency, body) VALUES (?, ?, ?, ?)",
+                        [report_id, index_text(parsed.title or ""), index_text(parsed.agency or ""),
+                         index_text(parsed.text)])
+
+    def current_documents(self):
+        """(report_id, sha256, url) of every report's current document."""
+        return self.db.execute(
+            "SELECT report_id, sha256, url FROM report_documents WHERE is_current = 1 ORDER BY report_id"
+        ).fetchall()

@@ -1,0 +1,168 @@
+"""Recognise what a portal page links to: the way to the disclosure platform, the
+annual-report column, the reports themselves and the pages of a list.
+
+Pure functions over HTML text; the spider decides what to request with them.
+The Chinese link texts and title patterns live in ``crawler/data/discovery.json``.
+
+>>> is_report_title("平潭综合实验区2021年度政府信息公开工作年度报告")
+True
+>>> is_report_title("关于做好2021年度政府信息公开工作年度报告编制和报送工作的通知")
+False
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import lxml.html
+
+PATTERNS_FILE = Path(__file__).parent / "data" / "discovery.json"
+WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
+TRACKING_PARAMS = re.compile(r"^(utm_\w+|from|source|spm|share|timestamp|_t|t)$", re.I)
+CDATA_LINK = re.compile(r"""<a\b[^>]*?href\s*=\s*['"]([^'"]+)['"][^>]*>(.*?)</a>""", re.S | re.I)
+TITLE_ATTR = re.compile(r"""title\s*=\s*['"]([^'"]+)['"]""", re.I)
+TRS_PAGER = re.compile(
+    r"""createPage(?:HTML)?\(\s*(\w+)\s*,\s*(\w+)\s*,\s*["'](\w+)["']\s*,\s*["'](\w+)["']""")
+COUNT_VAR = r"""var\s+{name}\s*=\s*(\d+)"""
+META_REFRESH = re.compile(r"""url\s*=\s*['"]?([^'";\s]+)""", re.I)
+LOCATION_JS = re.compile(r"""(?:window\.|document\.)?location(?:\.href)?\s*=\s*['"]([^'"]+)['"]""")
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str
+
+
+@lru_cache(maxsize=1)
+def patterns() -> dict:
+    data = json.loads(PATTERNS_FILE.read_text(encoding="utf-8"))
+    compiled = {}
+    for group, spec in data.items():
+        if group.startswith("_"):
+            continue
+        compiled[group] = {
+            key: [re.compile(p) for p in value] if isinstance(value, list) else re.compile(value)
+            for key, value in spec.items() if not key.startswith("_")
+        }
+    return compiled
+
+
+def squeeze(text: str | None) -> str:
+    """Link text without any whitespace (portals break labels anywhere)."""
+    return WHITESPACE.sub("", text or "")
+
+
+def _matches(group: str, text: str) -> bool:
+    spec = patterns()[group]
+    text = squeeze(text)
+    return (any(p.search(text) for p in spec["include"])
+            and not any(p.search(text) for p in spec.get("exclude", [])))
+
+
+def is_report_title(text: str) -> bool:
+    """A list item that is an annual report on disclosure work (not a notice about one)."""
+    return bool(patterns()["report_title"]["year"].search(squeeze(text))) and _matches("report_title", text)
+
+
+def is_report_column(text: str) -> bool:
+    """A link to the annual-report column, or to one of its sub-columns."""
+    return _matches("report_column", text) and not is_report_title(text)
+
+
+def is_disclosure_nav(text: str) -> bool:
+    """A link on the way from the home page to the disclosure platform."""
+    return _matches("disclosure_nav", text)
+
+
+def is_pager_text(text: str) -> bool:
+    text = squeeze(text)
+    return any(p.search(text) for p in patterns()["pager"]["link_text"])
+
+
+def canonical_url(url: str) -> str:
+    """Drop the fragment and tracking parameters, so one document has one key."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not TRACKING_PARAMS.match(k)]
+    path = parts.path or "/"
+    return urlunsplit((parts.scheme, parts.netloc.lower(), path, urlencode(query), ""))
+
+
+def page_links(html: str, base_url: str) -> list[Link]:
+    """Every followable link of a page: anchors, iframes, and anchors kept inside
+    scripts (Hanweb datastores keep list items as CDATA in <script type="text/xml">)."""
+    tree = lxml.html.fromstring(html or "<html></html>")
+    base = tree.xpath("string(//base/@href)") or base_url
+    base = urljoin(base_url, base)
+    links = []
+    for a in tree.iter("a"):
+        href = (a.get("href") or "").strip()
+        text = a.text_content()
+        title = a.get("title") or ""
+        links.append((href, title if len(squeeze(title)) > len(squeeze(text)) else text))
+    for frame in tree.xpath("//iframe[@src] | //frame[@src]"):
+        links.append((frame.get("src").strip(), frame.get("title") or frame.get("name") or ""))
+    for script in tree.xpath("//script[not(@src)]"):
+        body = script.text or ""
+        for href, inner in CDATA_LINK.findall(body):
+            title = TITLE_ATTR.search(inner) or TITLE_ATTR.search(body[body.find(href) - 200:body.find(href)])
+            text = lxml.html.fromstring(f"<p>{inner}</p>").text_content() if inner.strip() else ""
+            links.append((href, text or (title.group(1) if title else "")))
+    seen, result = set(), []
+    for href, text in links:
+        if not href or href.startswith(("javascript:", "mailto:", "#", "tel:")):
+            continue
+        url = canonical_url(urljoin(base, href))
+        if urlsplit(url).scheme not in ("http", "https") or (url, squeeze(text)) in seen:
+            continue
+        seen.add((url, squeeze(text)))
+        result.append(Link(url, squeeze(text)))
+    return result
+
+
+def redirect_target(html: str, base_url: str) -> str | None:
+    """Where a page sends the browser without HTTP: <meta http-equiv=refresh> or location.href=."""
+    tree = lxml.html.fromstring(html or "<html></html>")
+    for meta in tree.xpath("//meta[@http-equiv]"):
+        if meta.get("http-equiv", "").lower() == "refresh":
+            found = META_REFRESH.search(meta.get("content") or "")
+            if found:
+                return canonical_url(urljoin(base_url, found.group(1)))
+    body_text = squeeze(tree.xpath("string(//body)") or "")
+    if len(body_text) < 200:
+        for script in tree.xpath("//script[not(@src)]"):
+            found = LOCATION_JS.search(script.text or "")
+            if found:
+                return canonical_url(urljoin(base_url, found.group(1)))
+    return None
+
+
+def script_pager_urls(html: str, page_url: str) -> list[str]:
+    """Pages of a list whose pager is drawn by JavaScript (TRS ``createPageHTML``):
+    page 1 is index.html, page k+1 is index_k.html; no <a> links to them exist."""
+    urls = []
+    for total, _current, stem, ext in TRS_PAGER.findall(html or ""):
+        if not total.isdigit():
+            found = re.search(COUNT_VAR.format(name=re.escape(total)), html)
+            if not found:
+                continue
+            total = found.group(1)
+        for k in range(1, min(int(total), 500)):
+            urls.append(canonical_url(urljoin(page_url, f"{stem}_{k}.{ext}")))
+    return urls
+
+
+def needs_browser(html: str, report_links: int) -> bool:
+    """A column page that shows no reports but builds its content with scripts:
+    only a browser can list it."""
+    if report_links:
+        return False
+    tree = lxml.html.fromstring(html or "<html></html>")
+    scripts = tree.xpath("//script")
+    return any((s.get("src") or (s.text or "").strip()) for s in scripts)

@@ -1,0 +1,83 @@
+"""The portals file: which county portals to crawl.
+
+A CSV with the columns ``name,url`` and optionally ``region_code,province,city,level``.
+Lines starting with ``#`` are comments. Every problem is reported with its line
+number before anything is crawled.
+
+>>> import io
+>>> read_portals(io.StringIO("name,url\\n始兴县,http://www.sxxzf.gov.cn/\\n"))[0].host
+'www.sxxzf.gov.cn'
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REQUIRED = ("name", "url")
+OPTIONAL = ("region_code", "province", "city", "level")
+
+
+class PortalsFileError(ValueError):
+    """The portals file cannot be used; the message names the line."""
+
+
+@dataclass(frozen=True)
+class Portal:
+    name: str
+    url: str
+    region_code: str = ""
+    province: str = ""
+    city: str = ""
+    level: str = ""
+    line: int = field(default=0, compare=False)
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).netloc.lower()
+
+
+def read_portals(source) -> list[Portal]:
+    """Read and validate a portals file (a path or an open text file)."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.exists():
+            raise PortalsFileError(f"{path}: no such portals file")
+        text = path.read_text(encoding="utf-8-sig")
+        label = str(path)
+    else:
+        text, label = source.read(), "portals file"
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1)
+             if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
+        raise PortalsFileError(f"{label}: empty, expected a header line 'name,url'")
+    header_no = lines[0][0]
+    reader = csv.DictReader(io.StringIO("\n".join(line for _, line in lines)))
+    columns = [c.strip() for c in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise PortalsFileError(f"{label}:{header_no}: missing column(s) {', '.join(missing)}; "
+                               f"the header must name at least: name,url")
+    portals, seen_urls, seen_names = [], {}, {}
+    for (line_no, _), row in zip(lines[1:], reader):
+        row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
+        name, url = row.get("name", ""), row.get("url", "")
+        if not name:
+            raise PortalsFileError(f"{label}:{line_no}: empty name")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise PortalsFileError(f"{label}:{line_no}: bad URL {url!r} (expected http(s)://host/...)")
+        key = url.rstrip("/").lower()
+        if key in seen_urls:
+            raise PortalsFileError(f"{label}:{line_no}: duplicate portal {url} (first on line {seen_urls[key]})")
+        if name in seen_names:
+            raise PortalsFileError(f"{label}:{line_no}: duplicate portal name {name} (first on line {seen_names[name]})")
+        seen_urls[key], seen_names[name] = line_no, line_no
+        portals.append(Portal(name=name, url=url, line=line_no,
+                              **{c: row.get(c, "") for c in OPTIONAL}))
+    if not portals:
+        raise PortalsFileError(f"{label}: no portals listed")
+    return portals

@@ -1,0 +1,148 @@
+"""The ``reports`` spider: from each portal's home page to every annual report.
+
+    home ──政府信息公开──▶ nav ──政府信息公开年报──▶ column ──pager──▶ list pages
+                                                      └──report titles──▶ report pages
+
+The spider only decides which pages to ask for and what each page is; the rules
+live in :mod:`crawler.discover`, storage in :mod:`crawler.pipelines`.
+
+    scrapy crawl reports -a portals=PORTALS.csv -s ARCHIVE_DB=ARCHIVE.db
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import TextResponse
+from scrapy_playwright.page import PageMethod
+
+from crawler.discover import (canonical_url, is_disclosure_nav, is_pager_text, is_report_column,
+                              is_report_title, needs_browser, page_links, redirect_target,
+                              script_pager_urls)
+from crawler.items import PageRecord, ReportDocument
+from crawler.portals import read_portals
+
+NAV_DEPTH = 3          # home → 政务公开 → 政府信息公开 → …
+LIST_KINDS = ("column", "list")
+
+
+def registrable_domain(host: str) -> str:
+    """www.sxxzf.gov.cn → sxxzf.gov.cn; an IP address is its own domain."""
+    host = host.split(":")[0]
+    labels = host.split(".")
+    if host.replace(".", "").isdigit() or len(labels) <= 2:
+        return host
+    second_level = {"gov", "com", "org", "net", "edu"}
+    keep = 3 if labels[-2] in second_level and len(labels[-1]) == 2 else 2
+    return ".".join(labels[-keep:])
+
+
+class ReportsSpider(scrapy.Spider):
+    name = "reports"
+
+    def __init__(self, portals: str | None = None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not portals:
+            raise ValueError("give the portals file: -a portals=PORTALS.csv")
+        self.portals = read_portals(portals)
+        self.portal_by_name = {p.name: p for p in self.portals}
+        self.requests_per_portal: Counter = Counter()
+
+    @property
+    def allowed_portal_hosts(self) -> set[str]:
+        return {p.host.split(":")[0] for p in self.portals}
+
+    async def start(self):
+        for portal in self.portals:
+            yield self.follow(portal.name, portal.url, "home", nav_depth=0)
+
+    # -- requests ----------------------------------------------------------
+    def follow(self, portal: str, url: str, kind: str, *, link_text: str = "", via: str = "static",
+               browser: bool = False, **meta) -> scrapy.Request | None:
+        budget = self.settings.getint("NIANBAO_PAGE_BUDGET")
+        if self.requests_per_portal[portal] >= budget:
+            self.logger.warning("page budget of %d reached for %s; not fetching %s", budget, portal, url)
+            return None
+        self.requests_per_portal[portal] += 1
+        meta = {"portal": portal, "kind": kind, "link_text": link_text, "via": via, **meta}
+        if browser:
+            meta.update(playwright=True, playwright_page_methods=[
+                PageMethod("wait_for_load_state", "networkidle")])
+        callback = self.parse_report if kind == "report" else self.parse_page
+        return scrapy.Request(url, callback=callback, errback=self.failed, meta=meta,
+                              dont_filter=browser)
+
+    def in_scope(self, url: str, portal: str) -> bool:
+        host = urlsplit(url).netloc.lower()
+        home = self.portal_by_name[portal].host
+        return host == home or registrable_domain(host) == registrable_domain(home)
+
+    # -- callbacks ---------------------------------------------------------
+    def parse_page(self, response):
+        meta = response.meta
+        kind, portal = meta["kind"], meta["portal"]
+        yield self.page_record(response)
+        if not isinstance(response, TextResponse):
+            return
+        html = response.text
+        target = redirect_target(html, response.url)
+        if target and target != canonical_url(response.url) and self.in_scope(target, portal):
+            yield self.follow(portal, target, kind, link_text=meta["link_text"], via="redirect",
+                              nav_depth=meta.get("nav_depth", 0))
+        links = [link for link in page_links(html, response.url) if self.in_scope(link.url, portal)]
+        reports = [link for link in links if is_report_title(link.text)]
+        for link in reports:
+            yield self.follow(portal, link.url, "report", link_text=link.text, via=meta["via"])
+        for link in links:
+            if link in reports:
+                continue
+            if is_report_column(link.text):
+                yield self.follow(portal, link.url, "column", link_text=link.text)
+            elif kind not in LIST_KINDS and is_disclosure_nav(link.text) \
+                    and meta.get("nav_depth", 0) < NAV_DEPTH:
+                yield self.follow(portal, link.url, "nav", link_text=link.text,
+                                  nav_depth=meta.get("nav_depth", 0) + 1)
+        if kind in LIST_KINDS:
+            yield from self.list_pages(response, html, links, reports)
+
+    def list_pages(self, response, html, links, reports):
+        meta, portal = response.meta, response.meta["portal"]
+        pager = [(url, "script-pager") for url in script_pager_urls(html, response.url)]
+        pager += [(link.url, "pager") for link in links
+                  if is_pager_text(link.text) and not is_report_title(link.text)]
+        for url, via in pager:
+            yield self.follow(portal, url, "list", link_text=meta["link_text"], via=via)
+        if not meta.get("playwright") and needs_browser(html, len(reports)) and not pager:
+            self.logger.info("no report links in %s without scripts: rendering it in Chromium", response.url)
+            yield self.follow(portal, response.url, meta["kind"], link_text=meta["link_text"],
+                              via="browser", browser=True)
+
+    def parse_report(self, response):
+        yield self.page_record(response)
+        yield ReportDocument(
+            url=canonical_url(response.url), portal=response.meta["portal"],
+            body=response.body, content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
+            link_text=response.meta["link_text"])
+
+    def failed(self, failure):
+        request = failure.request
+        response = getattr(failure.value, "response", None)
+        self.logger.warning("failed %s: %s", request.url, failure.getErrorMessage())
+        yield PageRecord(
+            url=canonical_url(request.url), portal=request.meta.get("portal"),
+            kind=request.meta.get("kind"), status=getattr(response, "status", None),
+            content_type=None, bytes=None, sha256=None,
+            error=f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500],
+            via=request.meta.get("via"), link_text=request.meta.get("link_text"))
+
+    def page_record(self, response) -> PageRecord:
+        meta = response.meta
+        via = "browser" if meta.get("playwright") else meta.get("via")
+        return PageRecord(
+            url=canonical_url(response.url), portal=meta["portal"], kind=meta["kind"],
+            status=response.status,
+            content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None,
+            bytes=len(response.body), sha256=None, error=None, via=via,
+            link_text=meta.get("link_text") or None)

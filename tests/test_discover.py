@@ -1,0 +1,107 @@
+"""The link rules of crawler/discover.py, on real-looking titles and pages."""
+
+import pytest
+
+from crawler.discover import (canonical_url, is_disclosure_nav, is_report_column, is_report_title,
+                              needs_browser, page_links, redirect_target, script_pager_urls)
+
+# Titles of real reports (corpus/pingtan list page, corpus/excerpts, pages_corpus_report_urls.md) and variants.
+REPORTS = [
+    "平潭综合实验区2021年度政府信息公开工作年度报告",
+    "平潭综合实验区2016年度政府信息公开工作年度报告",
+    "中村乡2020年政府信息公开工作年度报告",
+    "2021年度政府信息公开工作报告",
+    "2021年政务公开年报",
+    "二〇二一年政府信息公开工作年度报告",
+    "始兴县人民政府2022年政府信息公开工作年度报告",
+    "2020年度良口镇政府信息公开工作年度报告",
+    "某县财政局2022年度政府信息公开工作报告",
+    "黄陂区行政审批局2023年政府信息公开工作年度报告",
+    "城口县人民政府机关2020年政府信息公开工作年度报告",
+    "2012年南平市政府信息公开年度报告",
+    "舒兰市市场监督管理局2016年政府信息公开工作年度报告",
+    "2023年 政府信息公开 工作年度报告",
+    "XX街道办事处2019年度政府信息公开工作年度报告",
+    "2018年武汉市政府信息公开工作年度报告",
+    "关于2022年度政府信息公开工作年度报告",
+]
+NOT_REPORTS = [
+    "关于做好2021年度政府信息公开工作年度报告编制和报送工作的通知",
+    "2022年政务公开工作要点",
+    "政府信息公开指南",
+    "平潭综合实验区政府信息公开制度",
+    "2023年政府工作报告",
+    "2022年国民经济和社会发展统计公报",
+    "2014年政务公开工作要点的函",
+    "政府信息公开年报",
+    "2021年度政府信息公开工作年度报告解读",
+    "图解：2021年政府信息公开工作年度报告",
+    "关于印发2023年政务公开工作要点的通知",
+    "信息公开年报",
+]
+
+
+@pytest.mark.parametrize("title", REPORTS)
+def test_report_titles_are_recognised(title):
+    assert is_report_title(title)
+
+
+@pytest.mark.parametrize("title", NOT_REPORTS)
+def test_other_items_are_rejected(title):
+    assert not is_report_title(title)
+
+
+@pytest.mark.parametrize("text,column", [
+    ("政府信息公开年报", True), ("信息公开年报", True), ("年度报告", True), ("政务信息公开年报", True),
+    ("部门年报", True), ("乡镇（街道）年报", True), ("2021年度", True),
+    ("政府信息公开指南", False), ("政府工作报告", False), ("通知公告", False),
+])
+def test_report_columns(text, column):
+    assert is_report_column(text) is column
+
+
+@pytest.mark.parametrize("text,nav", [
+    ("政府信息公开", True), ("政务公开", True), ("信息公开", True), ("法定主动公开内容", True),
+    ("政府信息公开指南", False), ("依申请公开", False), ("办事服务", False), ("互动交流", False),
+])
+def test_disclosure_nav(text, nav):
+    assert is_disclosure_nav(text) is nav
+
+
+def test_trs_script_pager_builds_the_hidden_pages():
+    html = '<script>var countPage = 3; createPageHTML(countPage, 0, "index", "html");</script>'
+    assert script_pager_urls(html, "http://127.0.0.1/zwgk/nb/index.html") == [
+        "http://127.0.0.1/zwgk/nb/index_1.html", "http://127.0.0.1/zwgk/nb/index_2.html"]
+    assert script_pager_urls('<script>createPageHTML(2, 0, "index", "shtml")</script>',
+                             "http://h/a/") == ["http://h/a/index_1.shtml"]
+
+
+def test_links_use_title_attribute_and_read_hanweb_datastore():
+    html = """<ul><li><a href="t1.htm" title="XX县2021年度政府信息公开工作年度报告">XX县2021年度政府信息…</a></li></ul>
+    <script type="text/xml"><datastore><recordset>
+    <record><![CDATA[<li><a href='/art/2022/3/1/art_12_34.html' title='2021年政务公开年报'>2021年政务公开年报</a></li>]]></record>
+    </recordset></datastore></script>
+    <iframe src="/list/frame.html"></iframe><a href="javascript:void(0)">x</a>"""
+    links = page_links(html, "http://h/col/")
+    assert {link.url: link.text for link in links} == {
+        "http://h/col/t1.htm": "XX县2021年度政府信息公开工作年度报告",
+        "http://h/list/frame.html": "",
+        "http://h/art/2022/3/1/art_12_34.html": "2021年政务公开年报"}
+
+
+def test_canonical_url_drops_tracking_and_fragment():
+    assert canonical_url("http://H/a/t.htm?from=list&utm_source=x#top") == "http://h/a/t.htm"
+    assert canonical_url("http://h/list?page=2") == "http://h/list?page=2"
+
+
+def test_redirects_without_http():
+    assert redirect_target('<meta http-equiv="refresh" content="0;url=/zwgk/">', "http://h/") == "http://h/zwgk/"
+    assert redirect_target('<script>window.location.href="/new/index.html";</script>', "http://h/") == \
+        "http://h/new/index.html"
+    assert redirect_target("<p>plain</p>", "http://h/") is None
+
+
+def test_needs_browser_only_for_scripted_empty_lists():
+    assert needs_browser('<ul id="list"></ul><script src="/list.js"></script>', report_links=0)
+    assert not needs_browser('<ul id="list"></ul><script src="/list.js"></script>', report_links=3)
+    assert not needs_browser('<ul id="list"></ul>', report_links=0)
