@@ -1,0 +1,369 @@
+"""Clean a report page: main text without portal chrome, title, date, source, CMS meta tags.
+
+Pure functions: HTML (already decoded to ``str``) in, a :class:`CleanPage` out.
+Every Chinese phrase used here lives in ``archive/data/page_patterns.json``.
+
+>>> page = clean_page(open("tests/fixtures/2021_report.html", encoding="utf-8").read())
+>>> page.title, page.published_date, page.source
+('平潭综合实验区2021年度政府信息公开工作年度报告', '2022-02-08', '平潭县人民政府')
+
+Decisions:
+- The text is what trafilatura extracts (tables included, one row a line, cells joined by
+  `` | ``), or, when it finds nothing or much less than the page's main container
+  (``content_selectors``), the container's own text. Lines matching ``boilerplate_lines``
+  are then dropped.
+- A title line is kept where the page prints it inside the body (it is part of the
+  document); none is added where the body does not print it.
+- ``published_date``: labelled dates (``date_labels``: the earliest of the best rank, a
+  "today" widget excluded) first, then CMS meta tags (``PubDate``); never htmldate, which is wrong on
+  these portals (see shared/STACK.md).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+import lxml.html
+import trafilatura
+
+__all__ = ["CleanPage", "clean_page", "to_simplified", "strip_inline_pinyin",
+           "parse_date", "page_patterns", "is_boilerplate_line"]
+
+
+@dataclass
+class CleanPage:
+    title: str | None
+    text: str
+    published_date: str | None
+    source: str | None
+    meta: dict = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1)
+def page_patterns() -> dict:
+    """The phrase tables of ``archive/data/page_patterns.json`` (read once)."""
+    raw = resources.files("archive").joinpath("data/page_patterns.json").read_text("utf-8")
+    return json.loads(raw)
+
+
+# --------------------------------------------------------------------------- dates
+
+_CJK = "\u4e00-\u9fff"
+DATE_RE = re.compile(
+    r"(?<!\d)(\d{4})\s*(?:[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?)(?!\d)"
+)
+
+
+def parse_date(value: str | None) -> str | None:
+    """First date in ``value`` as ISO ``YYYY-MM-DD``, or None.
+
+    >>> parse_date("2022/2/8 10:30"), parse_date("2022年02月08日"), parse_date("2022-13-01")
+    ('2022-02-08', '2022-02-08', None)
+    """
+    if not value:
+        return None
+    for m in DATE_RE.finditer(value):
+        iso = _iso(m)
+        if iso:
+            return iso
+    return None
+
+
+def _iso(m: re.Match) -> str | None:
+    year = int(m.group(1))
+    month = int(m.group(2) or m.group(4))
+    day = int(m.group(3) or m.group(5))
+    try:
+        return _dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def _label_re(entry: dict, colon_required: bool) -> str:
+    label = re.escape(entry["label"]).replace(r"\ ", r"\s*")
+    before = f"(?<![{_CJK}])" if entry.get("standalone") else ""
+    colon = r"\s*[:：]\s*" if colon_required and not entry.get("colon_optional") else r"\s*[:：]?\s*"
+    return before + label + colon
+
+
+@lru_cache(maxsize=1)
+def _date_label_res() -> tuple[list[list[re.Pattern]], re.Pattern, re.Pattern]:
+    conf = page_patterns()["date_labels"]
+    ranks: dict[int, list[re.Pattern]] = {}
+    for entry in conf["labels"]:
+        pattern = re.compile(_label_re(entry, colon_required=False) + r"(?=\d{4})")
+        ranks.setdefault(entry.get("rank", 1), []).append(pattern)
+    return ([ranks[r] for r in sorted(ranks)], re.compile(conf["today_widget_after"]),
+            re.compile(conf["today_widget_before"]))
+
+
+def labelled_date(page_text: str) -> str | None:
+    """The labelled date of ``page_text``: the earliest of the best rank (``date_labels``)."""
+    ranks, today_after, today_before = _date_label_res()
+    for label_res in ranks:
+        found: list[tuple[int, str]] = []
+        for label_re in label_res:
+            for m in label_re.finditer(page_text):
+                d = DATE_RE.match(page_text, m.end())
+                if not d or today_after.match(page_text, d.end()):
+                    continue
+                if today_before.search(page_text[max(0, m.start() - 12):m.start()]):
+                    continue
+                iso = _iso(d)
+                if iso:
+                    found.append((m.start(), iso))
+                    break
+        if found:
+            return min(found)[1]
+    return None
+
+
+# --------------------------------------------------------------------------- source
+
+@lru_cache(maxsize=1)
+def _source_res() -> tuple[list[re.Pattern], re.Pattern]:
+    conf = page_patterns()["source_labels"]
+    value = r"((?>[^\s:：|｜【】\[\]<>]{2,40}))(?![:：])"
+    res = [re.compile(_label_re(e, colon_required=True) + value) for e in conf["labels"]]
+    return res, re.compile(conf["not_a_value"])
+
+
+def labelled_source(page_text: str) -> str | None:
+    """The value after 来源：/信息来源：/发布机构 in ``page_text``, or None if empty."""
+    label_res, not_a_value = _source_res()
+    for label_re in label_res:
+        for m in label_re.finditer(page_text):
+            if not not_a_value.match(m.group(1)):
+                return m.group(1)
+    return None
+
+
+# --------------------------------------------------------------------------- tree helpers
+
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000\u2002\u2003\u200b\ufeff]+")
+
+
+def _squash(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+def _parse(html: str):
+    if not html or not html.strip():
+        return None
+    try:
+        parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+        root = lxml.html.fromstring(html.encode("utf-8", "replace"), parser=parser)
+    except Exception:  # lxml raises several types on garbage; a page without a tree is empty
+        return None
+    for bad in root.xpath("//script|//style|//noscript|//template"):
+        bad.drop_tree()
+    return root
+
+
+def _page_text(root) -> str:
+    """All visible text of the page, pieces separated by spaces (for label searches)."""
+    return _squash(" ".join(root.itertext())) if root is not None else ""
+
+
+def _meta(root) -> dict:
+    keep = {name.lower(): name for name in page_patterns()["meta_names"]["keep"]}
+    found: dict = {}
+    if root is None:
+        return found
+    for el in root.xpath("//meta[@name][@content]"):
+        name = keep.get(el.get("name", "").strip().lower())
+        value = _squash(el.get("content", ""))
+        if name and value and name not in found:
+            found[name] = value
+    return found
+
+
+def _select(root, selector: str) -> list:
+    if selector.startswith("#"):
+        return root.xpath(f"//*[@id={_xq(selector[1:])}]")
+    if selector.startswith("."):
+        cls = _xq(f" {selector[1:]} ")
+        return root.xpath(f"//*[contains(concat(' ', normalize-space(@class), ' '), {cls})]")
+    return root.xpath(f"//{selector}")
+
+
+def _xq(s: str) -> str:
+    return f'"{s}"' if '"' not in s else f"'{s}'"
+
+
+_BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table",
+               "section", "article", "blockquote", "pre", "ul", "ol", "dl", "dt", "dd"}
+
+
+def _block_text(el) -> str:
+    """Text of an element with a line break at each block and `` | `` between table cells."""
+    parts: list[str] = []
+
+    def walk(node):
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in _BLOCK_TAGS:
+            parts.append("\n")
+        elif tag in ("td", "th"):
+            parts.append(" | ")
+        if node.text and tag:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if tag in _BLOCK_TAGS:
+            parts.append("\n")
+
+    walk(el)
+    return "".join(parts)
+
+
+def _container_text(root) -> str:
+    if root is None:
+        return ""
+    for selector in page_patterns()["content_selectors"]["selectors"]:
+        nodes = [n for n in _select(root, selector) if _squash(n.text_content())]
+        if nodes:
+            return max((_block_text(n) for n in nodes), key=len)
+    return ""
+
+
+# --------------------------------------------------------------------------- text
+
+_PIPES = re.compile(r"[|｜\s]+")
+
+
+@lru_cache(maxsize=1)
+def _boilerplate() -> tuple[list[re.Pattern], int]:
+    conf = page_patterns()["boilerplate_lines"]
+    phrases = [re.compile(re.escape(p)) for p in conf["phrases"]]
+    return phrases + [re.compile(p) for p in conf["patterns"]], conf["max_line_chars"]
+
+
+def is_boilerplate_line(line: str) -> bool:
+    """True if ``line`` (whitespace already squashed) is portal chrome."""
+    patterns, max_chars = _boilerplate()
+    if len(_PIPES.sub("", line)) > max_chars:  # layout-table residue does not count
+        return False
+    return any(p.search(line) for p in patterns)
+
+
+def clean_lines(text: str) -> str:
+    """Squash spaces, drop empty and boilerplate lines; paragraphs joined by ``\\n``."""
+    lines = (_squash(line) for line in text.splitlines())
+    return "\n".join(line for line in lines if line and not is_boilerplate_line(line))
+
+
+def _extract_text(html: str, root) -> str:
+    extracted = trafilatura.extract(html, include_tables=True, include_comments=False,
+                                    include_images=False, include_links=False,
+                                    output_format="txt", deduplicate=False) or ""
+    extracted = clean_lines(extracted)
+    container = clean_lines(_container_text(root))
+    if len(extracted) < 0.5 * len(container):
+        return container
+    return extracted
+
+
+# --------------------------------------------------------------------------- title
+
+def _title(root, meta: dict, text: str) -> str | None:
+    conf = page_patterns()["title"]
+    for name in page_patterns()["meta_names"]["title"]:
+        if meta.get(name):
+            return meta[name]
+    if root is None:
+        return None
+    title_tag = _squash(" ".join(t.text_content() for t in root.xpath("//title")[:1]))
+    head = _strip_site_suffix(title_tag, conf["site_suffix_separators"])
+    candidates = [_squash(n.text_content()) for sel in conf["selectors"] for n in _select(root, sel)]
+    candidates = [c for c in candidates if 4 <= len(c) <= 150]
+    for cand in candidates:
+        joined = cand.replace(" ", "")
+        if head and (joined in title_tag.replace(" ", "") or head.replace(" ", "") in joined):
+            return cand
+    if head:
+        return head
+    if candidates:
+        return candidates[0]
+    first = text.split("\n", 1)[0] if text else ""
+    return first if first.endswith(("报告", "年报")) and len(first) <= 80 else None
+
+
+def _strip_site_suffix(title: str, separators: list[str]) -> str:
+    for sep in separators:
+        if sep in title:
+            head = title.split(sep, 1)[0].strip()
+            if len(head) >= 4:
+                return head
+    return title.strip() if len(title.strip()) >= 4 else ""
+
+
+# --------------------------------------------------------------------------- entry point
+
+def clean_page(html: str) -> CleanPage:
+    """Clean one report page (HTML already decoded to ``str``)."""
+    root = _parse(html)
+    meta = _meta(root)
+    text = _extract_text(html, root) if root is not None else ""
+    page_text = _page_text(root)
+    date = labelled_date(page_text)
+    if not date:
+        for name in page_patterns()["meta_names"]["date"]:
+            date = parse_date(meta.get(name))
+            if date:
+                break
+    source = labelled_source(page_text)
+    if not source:
+        source = next((meta[n] for n in page_patterns()["meta_names"]["source_fallback"]
+                       if meta.get(n)), None)
+    return CleanPage(title=_title(root, meta, text), text=text, published_date=date,
+                     source=source, meta=meta)
+
+
+# --------------------------------------------------------------------------- script helpers
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str | None) -> str:
+    """Traditional → Simplified characters (OpenCC ``t2s``).
+
+    >>> to_simplified("政府資訊公開工作年度報告")
+    '政府资讯公开工作年度报告'
+    """
+    return _t2s().convert(text) if text else ""
+
+
+_PINYIN_LETTERS = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêńňǹḿ"
+_TONE_MARKS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+_PINYIN_RE = re.compile(
+    rf"(?<=[{_CJK}])\s*[(（]\s*((?:[{_PINYIN_LETTERS}]+[1-5]?)(?:[\s'’-]+[{_PINYIN_LETTERS}]+[1-5]?)*)\s*[)）]"
+)
+
+
+def strip_inline_pinyin(text: str | None) -> str:
+    """Remove parenthesised pinyin glosses right after a CJK character.
+
+    A gloss needs a tone mark or a tone number, so 平台(app) stays.
+
+    >>> strip_inline_pinyin("領(lǐng)導(dǎo)小组（zu3）")
+    '領導小组'
+    """
+    if not text:
+        return ""
+
+    def repl(m: re.Match) -> str:
+        gloss = m.group(1)
+        if any(c in _TONE_MARKS for c in gloss) or re.search(r"[a-zü][1-5]\b", gloss):
+            return ""
+        return m.group(0)
+
+    return _PINYIN_RE.sub(repl, text)

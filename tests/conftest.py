@@ -1,0 +1,85 @@
+"""Shared fixtures: real servers on loopback, real crawls, real SQLite files."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPECTED = ROOT / "tests" / "portals" / "expected.json"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def run_cli(*args, timeout=600) -> subprocess.CompletedProcess:
+    """Run `nianbao ARGS` in a fresh interpreter (Scrapy's reactor starts once per process)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "archive.cli", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def wait_for_http(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def get_json(url: str):
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.loads(response.read().decode("utf-8"))
+
+
+@pytest.fixture(scope="session")
+def expected() -> dict:
+    return json.loads(EXPECTED.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def crawled(tmp_path_factory):
+    """The offline portals crawled once for the whole session: (db path, csv path, crawl result)."""
+    from tests.portals.server import running_portals, write_portals_csv
+
+    workdir = tmp_path_factory.mktemp("crawl")
+    db, csv_path = workdir / "archive.db", workdir / "portals.csv"
+    with running_portals() as portals:
+        write_portals_csv(portals, csv_path)
+        first = run_cli("crawl", "--portals", csv_path, "--db", db, "--log-file", workdir / "crawl1.log")
+        second = run_cli("crawl", "--portals", csv_path, "--db", db, "--log-file", workdir / "crawl2.log")
+    return {"db": db, "csv": csv_path, "first": first, "second": second, "portals": portals,
+            "log": (workdir / "crawl1.log")}
+
+
+@pytest.fixture(scope="session")
+def datasette_url(crawled):
+    """A real Datasette server (nianbao serve) on loopback over the crawled archive."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-m", "archive.cli", "serve", "--db", str(crawled["db"]),
+                                "--port", str(port)], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(url + "/-/versions.json")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
