@@ -1,0 +1,94 @@
+"""The archive on real SQLite files: ingest real report pages, idempotency, reparse, versions."""
+
+import zlib
+from pathlib import Path
+
+import pytest
+
+from archive.ingest import ingest_report, reparse
+from archive.store import Archive
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PAGES = ["pingtan_2021_report.html", "pingtan_2019_report.html", "shanghai_2019_report.html"]
+
+
+def counts(archive):
+    return {t: archive.db[t].count for t in
+            ("reports", "applications", "active_disclosure", "reviews", "checks", "documents", "report_urls")}
+
+
+@pytest.fixture()
+def archive(tmp_path):
+    archive = Archive(tmp_path / "a.db")
+    for name in PAGES:
+        body = (FIXTURES / name).read_bytes()
+        assert ingest_report(archive, f"http://127.0.0.1/{name}", body, "text/html", "平潭", None) == "new"
+    return archive
+
+
+def test_reports_and_values_are_stored_with_provenance(archive):
+    row = archive.db.execute("SELECT id, agency, year, template, published_date FROM reports "
+                             "WHERE title LIKE '%2021年度%'").fetchone()
+    assert row[1:] == ("平潭综合实验区", 2021, "2021", "2022-02-08")
+    value = archive.db.execute(
+        "SELECT value, raw, source_table, source_row, source_col FROM applications "
+        "WHERE report_id = ? AND row_code = '1' AND applicant = '总计'", [row[0]]).fetchone()
+    assert value[0] is not None and str(value[0]) in value[1].replace(",", "")
+    assert value[2] is not None and value[3] is not None and value[4] is not None
+    assert archive.db.execute("SELECT count(*) FROM checks WHERE report_id = ? AND passed = 0",
+                              [row[0]]).fetchone()[0] == 0
+
+
+def test_raw_document_is_kept_compressed(archive):
+    body, content_type, url = archive.document(archive.db.execute(
+        "SELECT document_sha256 FROM reports WHERE url LIKE '%shanghai%'").fetchone()[0])
+    assert body == (FIXTURES / "shanghai_2019_report.html").read_bytes()
+    stored = archive.db.execute("SELECT length(body), size FROM documents LIMIT 1").fetchone()
+    assert stored[0] < stored[1]
+
+
+def test_ingesting_twice_adds_nothing(archive):
+    before = counts(archive)
+    body = (FIXTURES / PAGES[0]).read_bytes()
+    assert ingest_report(archive, f"http://127.0.0.1/{PAGES[0]}", body, "text/html", "平潭", None) == "unchanged"
+    assert counts(archive) == before
+
+
+def test_same_report_under_another_url_is_one_report(archive):
+    before = counts(archive)
+    body = (FIXTURES / PAGES[0]).read_bytes()
+    assert ingest_report(archive, "https://mirror.example/x.htm", body, "text/html", "平潭", None) == "unchanged"
+    after = counts(archive)
+    assert after["reports"] == before["reports"] and after["report_urls"] == before["report_urls"] + 1
+
+
+def test_changed_report_keeps_its_old_version(archive):
+    body = (FIXTURES / PAGES[0]).read_bytes()
+    report_id = archive.db.execute("SELECT id FROM reports WHERE url LIKE '%pingtan_2021%'").fetchone()[0]
+    changed = body.replace("一、总体情况".encode(), "一、总体情况（修订）".encode(), 1)
+    assert changed != body
+    assert ingest_report(archive, f"http://127.0.0.1/{PAGES[0]}", changed, "text/html", "平潭", None) == "changed"
+    versions = archive.db.execute("SELECT is_current FROM report_documents WHERE report_id = ? ORDER BY is_current",
+                                  [report_id]).fetchall()
+    assert versions == [(0,), (1,)]
+    assert archive.db["reports"].count == len(PAGES)
+
+
+def test_reparse_rebuilds_the_same_rows_with_the_same_ids(archive):
+    before = counts(archive)
+    ids = archive.db.execute("SELECT id, title FROM reports ORDER BY id").fetchall()
+    archive.db.execute("UPDATE applications SET value = -1")
+    archive.db.conn.commit()
+    assert reparse(archive) == {"new": len(PAGES)}
+    assert counts(archive) == before
+    assert archive.db.execute("SELECT id, title FROM reports ORDER BY id").fetchall() == ids
+    assert archive.db.execute("SELECT count(*) FROM applications WHERE value = -1").fetchone()[0] == 0
+
+
+def test_broken_document_is_recorded_not_lost(tmp_path):
+    archive = Archive(tmp_path / "b.db")
+    body = zlib.compress(b"not html at all") + b"\x00\xff"
+    outcome = ingest_report(archive, "http://127.0.0.1/broken.htm", body, "text/html", "x", "2021年政府信息公开工作年度报告")
+    assert outcome in ("failed", "new")
+    assert archive.db["documents"].count == 1
+    assert archive.db.execute("SELECT url FROM pages").fetchone()[0] == "http://127.0.0.1/broken.htm"
