@@ -1,0 +1,268 @@
+"""A report's statistics tables → canonical cells.
+
+    >>> import lxml.html
+    >>> stats = extract_statistics(lxml.html.fromstring(open(
+    ...     'tests/fixtures/pingtan_2021_report.html', encoding='utf-8').read()))
+    >>> stats.template
+    '2021'
+    >>> [c.value for c in stats.cells if c.table == 'applications'
+    ...  and c.fields['row_code'] == '1'][:3]
+    [64, 0, 0]
+
+Tables are found by their labels (from ``archive/data/template_*.json``), never by
+position in the page. Value cells are mapped to columns by their ORDER in a row, since
+Word-pasted tables disagree on spans between header and data rows.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from archive.labels import LabelIndex, index_of, load_data, normalise, template
+from archive.tables import Grid, GridCell, html_grids, squeeze
+
+TEMPLATES = ("2021", "2019", "pre2019")   # detection order on ties
+
+
+@dataclass(frozen=True)
+class Cell:
+    table: str      # 'active_disclosure' | 'applications' | 'reviews' | 'legacy_stats'
+    fields: dict    # the table's columns, canonical labels (see module docs)
+    value: int | float | None   # None = not reported (blank, —, /, 无); 0 stays 0
+    raw: str        # the cell text as on the page
+    source_table: int
+    source_row: int
+    source_col: int
+
+
+@dataclass
+class Statistics:
+    template: str | None          # '2019' | '2021' | 'pre2019' | None
+    cells: list[Cell] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    variant: str | None = None    # pre2019: form_id of template_pre2019.json
+
+
+# ---------------------------------------------------------------- values
+
+def _conventions() -> tuple[set[str], str, list[str]]:
+    data = load_data("value_conventions.json")
+    blanks = {unicodedata.normalize("NFKC", t) for t in data["not_reported"]["tokens"]}
+    minus = "".join(data["minus_signs"]["chars"])
+    units = sorted(data["units"]["tokens"], key=len, reverse=True)
+    return blanks, minus, units
+
+
+def parse_value(text: str) -> tuple[int | float | None, str | None, bool]:
+    """(value, unit, understood). Blank-like cells give (None, None, True).
+
+    >>> parse_value('75394432.52元'), parse_value('—208'), parse_value('—')
+    ((75394432.52, '元', True), (-208, None, True), (None, None, True))
+    >>> parse_value('条 41105'), parse_value('+823'), parse_value('见附件')
+    ((41105, '条', True), (823, None, True), (None, None, False))
+    """
+    blanks, minus, units = _conventions()
+    t = unicodedata.normalize("NFKC", squeeze(text or ""))
+    if t in blanks:
+        return None, None, True
+    m = re.fullmatch(r"(\D*?)([+" + re.escape(minus) + r"]?)(\d[\d,]*(?:\.\d+)?)(\D*)", t)
+    if not m:
+        return None, None, False
+    before, sign, number, after = m.groups()
+    unit = before or after
+    if (before and after) or (unit and unit not in units):
+        return None, None, False
+    number = number.replace(",", "")
+    value: int | float = float(number) if "." in number else int(number)
+    if sign and sign != "+":
+        value = -value
+    return value, unit or None, True
+
+
+def value_cell(table: str, fields: dict, cell: GridCell, row: int,
+                notes: list[str]) -> Cell:
+    value, unit, ok = parse_value(cell.text)
+    where = "/".join(str(v) for v in fields.values())
+    if not ok:
+        notes.append(f"{table} {where}: value not understood: {cell.raw!r}")
+    if unit:
+        fields = {**fields, "unit": unit}
+        if table != "legacy_stats":
+            notes.append(f"{table} {where}: unit {unit} written in the value cell")
+    return Cell(table, fields, value, cell.raw, cell.table, row, cell.col)
+
+
+# ---------------------------------------------------------------- detection
+
+def detect_template(grids: list[Grid]) -> str | None:
+    """The template whose marker labels (``detection.markers``) occur most often."""
+    texts = {c.text for g in grids for row in g.rows for c in row if c and c.is_origin}
+    best, best_score = None, 0
+    for template_id in TEMPLATES:
+        markers = template(template_id)["detection"]["markers"]
+        index = LabelIndex((m, m) for m in markers)
+        hits = {index.lookup(t) for t in texts} - {None}
+        if len(hits) > best_score:
+            best, best_score = template_id, len(hits)
+    return best
+
+
+# ---------------------------------------------------------------- section 二
+
+def _active_disclosure(grids: list[Grid], data: dict, notes: list[str]) -> list[Cell]:
+    subtables = data["section2_active_disclosure"]["subtables"]
+    captions = index_of(s["caption"] for s in subtables)
+    headers = index_of({s["label_column"] for s in subtables})
+    by_caption = {s["caption"]: s for s in subtables}
+    contents = {s["caption"]: index_of((r["label"] for r in s["rows"]), data) for s in subtables}
+    columns = {s["caption"]: index_of((c["label"] for c in s["columns"]), data) for s in subtables}
+    cells: list[Cell] = []
+    for grid in grids:
+        current, metrics = None, None
+        for r in range(len(grid.rows)):
+            every = grid.distinct_cells(r)
+            row = [c for c in every if c.text]
+            if not row:
+                continue
+            caption = captions.lookup(row[0].text)
+            if caption and len(row) == 1:
+                current, metrics = by_caption[caption], None
+                continue
+            if headers.lookup(row[0].text):
+                current = current or _subtable_by_columns(row[1:], subtables, columns)
+                if current:
+                    index = columns[current["caption"]]
+                    metrics = [index.lookup(c.text) or normalise(c.text) for c in row[1:]]
+                continue
+            found = _find_content(row[0].text, current, subtables, contents)
+            if not found:
+                continue
+            if current is not found:
+                known = {c["label"] for c in found["columns"]}
+                metrics = metrics if metrics and set(metrics) <= known else None
+                current = found
+            names = metrics or [c["label"] for c in current["columns"]]
+            values = every[every.index(row[0]) + 1:]   # blanks included: map by order
+            content = contents[current["caption"]].lookup(row[0].text)
+            if len(values) != len(names):
+                notes.append(f"active_disclosure {content}: {len(values)} value cells "
+                             f"for {len(names)} columns")
+            for name, cell in zip(names, values):
+                fields = {"item": current["caption"], "content": content, "metric": name}
+                cells.append(value_cell("active_disclosure", fields, cell, r, notes))
+    return cells
+
+
+def _subtable_by_columns(row, subtables, columns) -> dict | None:
+    scores = [(sum(columns[s["caption"]].lookup(c.text) is not None for c in row), s)
+              for s in subtables]
+    best = max(scores, key=lambda pair: pair[0], default=(0, None))
+    return best[1] if best[0] else None
+
+
+def _find_content(text, current, subtables, contents) -> dict | None:
+    if current and contents[current["caption"]].lookup(text):
+        return current
+    return next((s for s in subtables if contents[s["caption"]].lookup(text)), None)
+
+
+# ---------------------------------------------------------------- section 三
+
+def _applications(grids: list[Grid], data: dict, notes: list[str]) -> list[Cell]:
+    spec = data["section3_requests"]
+    rows = {r["label"]: r for r in spec["rows"]}
+    labels = index_of(rows, data)
+    applicants = [c["label"] for c in spec["columns"]]
+    cells: list[Cell] = []
+    seen: set[str] = set()
+    for grid in grids:
+        for r in range(len(grid.rows)):
+            row = grid.distinct_cells(r)
+            position, label = _row_label(row, labels, rows)
+            if label is None:
+                continue
+            spec_row, values = rows[label], row[position + 1:]
+            understood = sum(parse_value(c.text)[2] for c in values)
+            if not values or understood * 2 <= len(values):
+                continue     # a header row that happens to hold a row label (总计)
+            code = spec_row["row_code"]
+            if spec_row["kind"] == "group" and not any(c.text for c in values):
+                continue     # label-only group row (三、本年度办理结果 …)
+            if code in seen:
+                notes.append(f"applications {code} {label}: row repeated, later copy ignored")
+                continue
+            seen.add(code)
+            if spec_row["kind"] == "group":
+                notes.append(f"applications {code} {label}: group row carries values")
+            if len(values) != len(applicants):
+                notes.append(f"applications {code} {label}: {len(values)} value cells, "
+                             f"expected {len(applicants)}")
+            for applicant, cell in zip(applicants, values):
+                fields = {"row_code": code, "row_label": label, "applicant": applicant}
+                cells.append(value_cell("applications", fields, cell, r, notes))
+    return cells
+
+
+def _row_label(row: list[GridCell], labels: LabelIndex, rows: dict):
+    """(position, canonical label) of the rightmost cell naming a template row."""
+    for i in range(len(row) - 1, -1, -1):
+        found = labels.lookup_all(row[i].text)
+        if len(found) > 1:   # same wording under two parents: the cells on the left decide
+            parents = {normalise(c.text) for c in row[:i]}
+            found = [f for f in found if _parent_label(f, rows) in parents] or found[:1]
+        if found:
+            return i, found[0]
+    return None, None
+
+
+def _parent_label(label: str, rows: dict) -> str | None:
+    parent = rows[label]["parent"]
+    return next((normalise(r["label"]) for r in rows.values() if r["row_code"] == parent), None)
+
+
+# ---------------------------------------------------------------- section 四
+
+def _reviews(grids: list[Grid], data: dict, notes: list[str]) -> list[Cell]:
+    spec = data["section4_review_litigation"]
+    header_labels = {p["label"] for p in spec["proceedings"]}
+    header_labels |= {h for p in spec["proceedings"] for h in p["header_path"]}
+    headers = index_of(header_labels)
+    flat = [(p["label"], res["label"]) for p in spec["proceedings"] for res in spec["results"]]
+    for grid in grids:
+        header_rows = [r for r in range(len(grid.rows))
+                       if any(headers.lookup(c.text) for c in grid.distinct_cells(r))]
+        if not header_rows:
+            continue
+        for r in range(header_rows[-1] + 1, len(grid.rows)):
+            row = grid.distinct_cells(r)
+            if len(row) < 2 or not all(parse_value(c.text)[2] for c in row):
+                continue
+            if len(row) != len(flat):
+                notes.append(f"reviews: {len(row)} value cells, expected {len(flat)}")
+            return [value_cell("reviews", {"proceeding": p, "result": res}, cell, r, notes)
+                    for (p, res), cell in zip(flat, row)]
+        notes.append("reviews: header found but no row of values")
+    return []
+
+
+# ---------------------------------------------------------------- entry point
+
+def extract_statistics(tree) -> Statistics:
+    """Detect the template and read every statistics table of a report page."""
+    grids = html_grids(tree)
+    template_id = detect_template(grids)
+    if template_id is None:
+        return Statistics(None, [], ["no statistics table found"] if grids else [])
+    notes: list[str] = []
+    data = template(template_id)
+    if template_id == "pre2019":
+        from archive.legacy_stats import extract_legacy   # it builds on this module
+        variant, cells = extract_legacy(grids, data, notes)
+        return Statistics(template_id, cells, notes, variant)
+    cells = (_active_disclosure(grids, data, notes) + _applications(grids, data, notes)
+             + _reviews(grids, data, notes))
+    for table in ("active_disclosure", "applications", "reviews"):
+        if not any(c.table == table for c in cells):
+            notes.append(f"{table}: table not found")
+    return Statistics(template_id, cells, notes)
