@@ -58,7 +58,8 @@ def _run_spider(portals, db, log_file, overrides) -> int:
         settings.set("LOG_FILE", log_file, priority="cmdline")
     for key, value in overrides.items():
         settings.set(key, value, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    settings.set("LOG_INSTALL_ROOT_HANDLER", True, priority="cmdline")
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler("reports")
     process.crawl(crawler, portals=portals)
     process.start()

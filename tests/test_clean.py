@@ -37,7 +37,7 @@ SECTIONS_2021 = ["一、总体情况", "二、主动公开政府信息情况", "
 
 @pytest.fixture(scope="module")
 def pingtan_2021():
-    return clean_page(read("2021_report.html"))
+    return clean_page(read("pingtan_2021_report.html"))
 
 
 def test_pingtan_2021_title_date_source(pingtan_2021):
@@ -70,7 +70,7 @@ def test_pingtan_2021_text(pingtan_2021):
 
 
 def test_pingtan_2019():
-    page = clean_page(read("2019_report.html"))
+    page = clean_page(read("pingtan_2019_report.html"))
     assert page.title == "平潭综合实验区2019年度政府信息公开工作年度报告"
     assert page.published_date == "2020-01-20"
     assert page.source == "平潭县人民政府"

@@ -132,7 +132,7 @@ def test_template_for_year(year, template):
 
 
 def test_report_metadata_pingtan_2021():
-    page = clean_page((FIXTURES / "2021_report.html").read_text(encoding="utf-8"))
+    page = clean_page((FIXTURES / "pingtan_2021_report.html").read_text(encoding="utf-8"))
     meta = report_metadata(page)
     assert (meta.agency, meta.year, meta.template) == ("平潭综合实验区", 2021, "2021")
     assert meta.published_date == "2022-02-08"
@@ -140,7 +140,7 @@ def test_report_metadata_pingtan_2021():
 
 
 def test_report_metadata_pingtan_2019():
-    meta = report_metadata(clean_page((FIXTURES / "2019_report.html").read_text(encoding="utf-8")))
+    meta = report_metadata(clean_page((FIXTURES / "pingtan_2019_report.html").read_text(encoding="utf-8")))
     assert (meta.agency, meta.year, meta.template, meta.published_date) == (
         "平潭综合实验区", 2019, "2019", "2020-01-20")
 

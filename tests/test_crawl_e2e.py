@@ -1,0 +1,131 @@
+"""End to end: the offline portals on 127.0.0.x, the real crawl (Scrapy, and Chromium for
+the JavaScript-built list), a real SQLite archive, checked row by row against
+tests/portals/expected.json."""
+
+import sqlite3
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def query(db, sql, params=()):
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def planted(expected):
+    for portal in expected["portals"]:
+        for report in portal["reports"]:
+            yield portal, report
+
+
+def report_row(crawled, portal, report):
+    rows = query(crawled["db"],
+                 "SELECT r.id, r.agency, r.year, r.publisher, r.published_date, r.template, r.title "
+                 "FROM reports r JOIN report_urls u ON u.report_id = r.id "
+                 "WHERE u.url LIKE ? AND u.url LIKE ?",
+                 (f"%{portal['host']}%", f"%{report['path']}"))
+    assert len(rows) == 1, f"{report['title']} ({report['path']}): {rows}"
+    return rows[0]
+
+
+def test_crawl_exits_cleanly_both_times(crawled):
+    assert crawled["first"].returncode == 0, crawled["first"].stderr[-3000:]
+    assert crawled["second"].returncode == 0, crawled["second"].stderr[-3000:]
+
+
+def test_every_planted_report_is_archived_exactly_once(crawled, expected):
+    wanted = sorted(report["title"] for _, report in planted(expected))
+    titles = sorted(row[0] for row in query(crawled["db"], "SELECT title FROM reports"))
+    assert titles == wanted
+
+
+@pytest.mark.parametrize("field", ["agency", "year", "publisher", "published_date", "template"])
+def test_report_metadata(crawled, expected, field):
+    column = {"agency": 1, "year": 2, "publisher": 3, "published_date": 4, "template": 5}[field]
+    got = {report["title"]: report_row(crawled, portal, report)[column] for portal, report in planted(expected)}
+    assert got == {report["title"]: report[field] for _, report in planted(expected)}
+
+
+def test_no_non_report_is_archived(crawled, expected):
+    urls = [row[0] for row in query(crawled["db"], "SELECT url FROM report_urls")]
+    titles = [row[0] for row in query(crawled["db"], "SELECT title FROM reports")]
+    for portal in expected["portals"]:
+        for item in portal["non_reports"]:
+            assert item["title"] not in titles
+            if "path" in item:
+                assert not [u for u in urls if urlsplit(u).path == item["path"]]
+
+
+def test_other_hosts_are_never_fetched(crawled, expected):
+    hosts = {portal["host"] for portal in expected["portals"]}
+    fetched = {urlsplit(row[0]).hostname for row in query(crawled["db"], "SELECT url FROM pages")}
+    assert fetched <= hosts
+
+
+@pytest.mark.parametrize("table,keys", [
+    ("applications", ("row_code", "applicant")),
+    ("active_disclosure", ("item", "content", "metric")),
+    ("reviews", ("proceeding", "result")),
+    ("legacy_stats", ("indicator", "unit")),
+])
+def test_table_values(crawled, expected, table, keys):
+    checked = 0
+    for portal, report in planted(expected):
+        report_id = report_row(crawled, portal, report)[0]
+        for value in report["values"]:
+            if value["table"] != table:
+                continue
+            where = " AND ".join(f"{k} = ?" for k in keys)
+            rows = query(crawled["db"], f"SELECT value FROM {table} WHERE report_id = ? AND {where}",
+                         (report_id, *[value[k] for k in keys]))
+            assert rows == [(value["value"],)], f"{report['title']}: {value}"
+            checked += 1
+    assert checked >= 3
+
+
+def test_inconsistent_report_is_flagged_and_only_it(crawled, expected):
+    for portal, report in planted(expected):
+        report_id = report_row(crawled, portal, report)[0]
+        failed = query(crawled["db"], "SELECT check_name, detail FROM checks WHERE report_id = ? AND passed = 0",
+                       (report_id,))
+        if report["inconsistent"]:
+            assert "balance" in [name for name, _ in failed], report["title"]
+            assert any("自然人" in detail for _, detail in failed)
+        else:
+            assert failed == [], report["title"]
+
+
+def test_no_boilerplate_in_report_text(crawled, expected):
+    for (title, text) in query(crawled["db"], "SELECT title, text FROM reports"):
+        assert text and len(text) > 200, title
+        for phrase in expected["boilerplate"]:
+            assert phrase not in text, f"{title}: {phrase}"
+
+
+def test_second_crawl_adds_nothing(crawled):
+    runs = query(crawled["db"], "SELECT new_reports, changed_reports, errors, exit_status FROM crawl_runs ORDER BY id")
+    assert len(runs) == 2
+    assert runs[1] == (0, 0, 0, "ok")
+    assert runs[0][0] == query(crawled["db"], "SELECT count(*) FROM reports")[0][0]
+    duplicates = query(crawled["db"], "SELECT report_id, check_name, count(*) FROM checks GROUP BY 1, 2 HAVING count(*) > 1")
+    assert duplicates == []
+
+
+def test_browser_only_where_needed(crawled, expected):
+    via = query(crawled["db"], "SELECT p.portal, count(*) FROM pages p WHERE via = 'browser' AND kind IN ('column', 'list') GROUP BY 1")
+    scripted = {portal["name"] for portal in expected["portals"] if portal["column"].get("json")}
+    assert {name for name, _ in via} == scripted
+    pager = query(crawled["db"], "SELECT count(*) FROM pages WHERE via = 'script-pager' AND kind = 'list'")[0][0]
+    assert pager >= 1
+
+
+def test_gbk_portal_text_is_decoded(crawled, expected):
+    gbk = [portal for portal in expected["portals"] if portal["encoding"].lower() in ("gbk", "gb18030", "gb2312")]
+    assert gbk
+    for portal in gbk:
+        for report in portal["reports"]:
+            row = report_row(crawled, portal, report)
+            assert row[6] == report["title"]
