@@ -1,0 +1,127 @@
+"""Serve the offline portals over HTTP, each on its own loopback address (127.0.0.11, .12, …).
+
+    >>> with running_portals() as portals:
+    ...     [p.url for p in portals]            # doctest: +SKIP
+    ['http://127.0.0.11:40123/', 'http://127.0.0.12:38211/', 'http://127.0.0.13:45071/']
+
+Plain stdlib: one ThreadingHTTPServer per address, pages built in memory at start. Unknown paths
+answer 404; ETag / Last-Modified answer If-None-Match / If-Modified-Since with 304; the query
+string is ignored (so `?from=list` reaches the same page).
+"""
+import csv
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from email.utils import format_datetime, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlsplit
+
+from . import spec
+from .build import Resource, build_site
+
+CSV_FIELDS = ["name", "url", "region_code", "province", "city", "level"]
+
+
+@dataclass(frozen=True)
+class Portal:
+    name: str
+    url: str  # home page, e.g. http://127.0.0.11:8701/
+    region_code: str = ""
+    province: str = ""
+    city: str = ""
+    level: str = ""
+
+
+class PortalHandler(BaseHTTPRequestHandler):
+    site: dict[str, Resource] = {}
+    server_version = "nianbao-test-portal/1.0"
+    protocol_version = "HTTP/1.1"
+
+    def do_HEAD(self):
+        self.respond(send_body=False)
+
+    def do_GET(self):
+        self.respond(send_body=True)
+
+    def respond(self, send_body: bool) -> None:
+        path = urlsplit(self.path).path or "/"
+        res = self.site.get(path)
+        if res is None:
+            body = b"<html><body><h1>404 Not Found</h1></body></html>"
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if send_body:
+                self.wfile.write(body)
+            return
+        if self.not_modified(res):
+            self.send_response(304)
+            self.send_header("ETag", res.etag)
+            self.send_header("Last-Modified", format_datetime(res.last_modified, usegmt=True))
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", res.content_type)
+        self.send_header("Content-Length", str(len(res.body)))
+        self.send_header("ETag", res.etag)
+        self.send_header("Last-Modified", format_datetime(res.last_modified, usegmt=True))
+        self.end_headers()
+        if send_body:
+            self.wfile.write(res.body)
+
+    def not_modified(self, res: Resource) -> bool:
+        inm = self.headers.get("If-None-Match")
+        if inm is not None:
+            tags = [t.strip() for t in inm.split(",")]
+            return "*" in tags or res.etag in tags or f"W/{res.etag}" in tags
+        ims = self.headers.get("If-Modified-Since")
+        if ims:
+            try:
+                return res.last_modified <= parsedate_to_datetime(ims)
+            except (TypeError, ValueError):
+                return False
+        return False
+
+    def log_message(self, format, *args):  # keep test output quiet
+        pass
+
+
+def _portal_specs(sites) -> list[dict]:
+    if sites is None:
+        return spec.PORTALS
+    wanted = set(sites)
+    return [p for p in spec.PORTALS if p["name"] in wanted]
+
+
+@contextmanager
+def running_portals(port: int = 0, sites=None) -> Iterator[list[Portal]]:
+    """Start the portals (all, or those named in `sites`); port 0 = an ephemeral port per address."""
+    servers, portals = [], []
+    try:
+        for p in _portal_specs(sites):
+            handler = type(f"Handler_{p['name']}", (PortalHandler,), {"site": build_site(p)})
+            server = ThreadingHTTPServer((p["host"], port), handler)
+            server.daemon_threads = True
+            servers.append(server)
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                             name=f"portal-{p['name']}", daemon=True).start()
+            portals.append(Portal(p["name"], f"http://{p['host']}:{server.server_address[1]}/",
+                                  p["region_code"], p["province"], p["city"], p["level"]))
+        yield portals
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+
+
+def write_portals_csv(portals, path) -> None:
+    """The crawler's input list: name,url,region_code,province,city,level."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(CSV_FIELDS)
+        for portal in portals:
+            writer.writerow([getattr(portal, f) for f in CSV_FIELDS])
