@@ -15,7 +15,7 @@ from crawler.discover import is_report_title
 
 logger = logging.getLogger(__name__)
 # Rebuilt by reparse; raw documents, pages, runs and the stable report ids stay.
-DERIVED_TABLES = ("reports", "report_urls", "report_documents", *STAT_TABLES, "checks", "reports_fts")
+DERIVED_TABLES = ("reports", "report_urls", "report_documents", *STAT_TABLES, "checks", "sections", "reports_fts")
 
 
 def ingest_report(archive: Archive, url: str, body: bytes, content_type: str | None,

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 import sqlite_utils
 
 from archive.search import index_text, simplified
+from archive.views import VIEWS
 
 STAT_TABLES = {
     "active_disclosure": ("item", "content", "metric"),
@@ -79,6 +80,9 @@ CREATE TABLE IF NOT EXISTS legacy_stats (
     report_id INTEGER REFERENCES reports(id), indicator TEXT, unit TEXT,
     value NUMERIC, {PROVENANCE}
 );
+CREATE TABLE IF NOT EXISTS sections (
+    report_id INTEGER REFERENCES reports(id), position INTEGER, number TEXT, title TEXT, text TEXT
+);
 CREATE TABLE IF NOT EXISTS checks (
     report_id INTEGER REFERENCES reports(id), check_name TEXT, passed INTEGER, detail TEXT
 );
@@ -89,29 +93,6 @@ CREATE INDEX IF NOT EXISTS reviews_report ON reviews(report_id);
 CREATE INDEX IF NOT EXISTS legacy_stats_report ON legacy_stats(report_id);
 CREATE INDEX IF NOT EXISTS checks_report ON checks(report_id);
 CREATE INDEX IF NOT EXISTS reports_year ON reports(year);
-CREATE VIEW IF NOT EXISTS report_summary AS
-SELECT r.id AS report_id, r.agency, r.year, r.template, r.published_date, r.portal,
-  p.province, p.city,
-  (SELECT value FROM applications a WHERE a.report_id = r.id AND a.row_code = '1' AND a.applicant = '总计') AS new_requests,
-  (SELECT value FROM applications a WHERE a.report_id = r.id AND a.row_code = '2' AND a.applicant = '总计') AS carried_over,
-  (SELECT value FROM applications a WHERE a.report_id = r.id AND a.row_code = '3.1' AND a.applicant = '总计') AS disclosed,
-  (SELECT value FROM applications a WHERE a.report_id = r.id AND a.row_code = '3.2' AND a.applicant = '总计') AS partly_disclosed,
-  (SELECT sum(value) FROM applications a WHERE a.report_id = r.id AND a.row_code LIKE '3.3.%' AND a.applicant = '总计') AS refused,
-  (SELECT value FROM applications a WHERE a.report_id = r.id AND a.row_code = '3.3.1' AND a.applicant = '总计') AS refused_state_secret,
-  (SELECT value FROM applications a WHERE a.report_id = r.id AND a.row_code = '3.7' AND a.applicant = '总计') AS processed,
-  (SELECT value FROM applications a WHERE a.report_id = r.id AND a.row_code = '4' AND a.applicant = '总计') AS carried_forward,
-  (SELECT value FROM reviews v WHERE v.report_id = r.id AND v.proceeding = '行政复议' AND v.result = '总计') AS reviews,
-  (SELECT value FROM reviews v WHERE v.report_id = r.id AND v.proceeding = '行政复议' AND v.result = '结果纠正') AS reviews_corrected,
-  (SELECT sum(value) FROM reviews v WHERE v.report_id = r.id AND v.proceeding <> '行政复议' AND v.result = '总计') AS lawsuits,
-  (SELECT sum(value) FROM reviews v WHERE v.report_id = r.id AND v.proceeding <> '行政复议' AND v.result = '结果纠正') AS lawsuits_corrected,
-  (SELECT count(*) FROM checks c WHERE c.report_id = r.id AND c.passed = 0) AS failed_checks,
-  r.url
-FROM reports r LEFT JOIN portals p ON p.name = r.portal;
-CREATE VIEW IF NOT EXISTS coverage AS
-SELECT p.name AS portal, p.province, p.city, p.level, r.year, count(r.id) AS reports,
-  group_concat(r.agency, '; ') AS agencies
-FROM portals p LEFT JOIN reports r ON r.portal = p.name
-GROUP BY p.name, r.year;
 """
 
 
@@ -133,6 +114,7 @@ class Archive:
     def __init__(self, path):
         self.db = sqlite_utils.Database(path)
         self.db.conn.executescript(SCHEMA)
+        self.db.conn.executescript(VIEWS)
 
     # -- crawl bookkeeping -------------------------------------------------
     def save_portals(self, portals) -> None:
@@ -212,7 +194,7 @@ class Archive:
             "list_title": list_title, "document_sha256": digest,
             "fetched_at": now(), "parse_notes": "\n".join(parsed.notes) or None,
         }, pk="id")
-        for table in (*STAT_TABLES, "checks"):
+        for table in (*STAT_TABLES, "checks", "sections"):
             self.db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
         for table, columns in STAT_TABLES.items():
             rows = [{"report_id": report_id, **{c: cell.fields.get(c) for c in columns},
@@ -221,6 +203,9 @@ class Archive:
                     for cell in parsed.cells if cell.table == table]
             if rows:
                 self.db[table].insert_all(rows)
+        self.db["sections"].insert_all([
+            {"report_id": report_id, "position": i, "number": section.number, "title": section.title,
+             "text": section.text} for i, section in enumerate(getattr(parsed, "sections", []))])
         self.db["checks"].insert_all([
             {"report_id": report_id, "check_name": c.name, "passed": int(c.passed), "detail": c.detail}
             for c in parsed.checks])
