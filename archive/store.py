@@ -27,7 +27,8 @@ STAT_TABLES = {
     "reviews": ("proceeding", "result"),
     "legacy_stats": ("indicator", "unit"),
 }
-PROVENANCE = "raw TEXT, source_table INTEGER, source_row INTEGER, source_col INTEGER"
+PROVENANCE = ("raw TEXT, document_sha256 TEXT, source_table INTEGER, source_row INTEGER, "
+              "source_col INTEGER")
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS portals (
@@ -37,12 +38,17 @@ CREATE TABLE IF NOT EXISTS portals (
 CREATE TABLE IF NOT EXISTS crawl_runs (
     id INTEGER PRIMARY KEY, started TEXT, finished TEXT, portals INTEGER,
     pages INTEGER DEFAULT 0, new_reports INTEGER DEFAULT 0, changed_reports INTEGER DEFAULT 0,
-    errors INTEGER DEFAULT 0, exit_status TEXT
+    errors INTEGER DEFAULT 0, exit_status TEXT, requests INTEGER, not_modified INTEGER,
+    browser_renders INTEGER
 );
 CREATE TABLE IF NOT EXISTS pages (
     url TEXT PRIMARY KEY, portal TEXT, kind TEXT, status INTEGER, content_type TEXT,
     bytes INTEGER, sha256 TEXT, fetched_at TEXT, error TEXT, via TEXT, link_text TEXT,
-    run_id INTEGER
+    etag TEXT, last_modified TEXT, report_url TEXT, run_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS fetches (
+    run_id INTEGER, url TEXT, portal TEXT, kind TEXT, status INTEGER, bytes INTEGER, via TEXT,
+    error TEXT, fetched_at TEXT
 );
 CREATE TABLE IF NOT EXISTS documents (
     sha256 TEXT PRIMARY KEY, url TEXT, content_type TEXT, size INTEGER,
@@ -58,11 +64,12 @@ CREATE TABLE IF NOT EXISTS reports (
     document_sha256 TEXT, fetched_at TEXT, parse_notes TEXT
 );
 CREATE TABLE IF NOT EXISTS report_urls (
-    url TEXT PRIMARY KEY, report_id INTEGER REFERENCES reports(id), first_seen TEXT, last_seen TEXT
+    url TEXT PRIMARY KEY, report_id INTEGER REFERENCES reports(id), role TEXT,
+    first_seen TEXT, last_seen TEXT
 );
 CREATE TABLE IF NOT EXISTS report_documents (
-    report_id INTEGER REFERENCES reports(id), sha256 TEXT REFERENCES documents(sha256),
-    url TEXT, fetched_at TEXT, is_current INTEGER, PRIMARY KEY (report_id, sha256)
+    report_id INTEGER REFERENCES reports(id), version TEXT, sha256 TEXT REFERENCES documents(sha256),
+    url TEXT, role TEXT, fetched_at TEXT, is_current INTEGER, PRIMARY KEY (report_id, version, sha256)
 );
 CREATE TABLE IF NOT EXISTS active_disclosure (
     report_id INTEGER REFERENCES reports(id), item TEXT, content TEXT, metric TEXT,
@@ -104,6 +111,20 @@ def sha256(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+@dataclass(frozen=True)
+class StoredDocument:
+    sha256: str
+    url: str
+    role: str = "page"  # page | attachment
+
+
+def version_of(documents: list[StoredDocument]) -> str:
+    """A report version is the set of its documents."""
+    if len(documents) == 1:
+        return documents[0].sha256
+    return sha256("+".join(d.sha256 for d in documents).encode())
+
+
 @dataclass
 class Saved:
     report_id: int
@@ -111,10 +132,11 @@ class Saved:
 
 
 class Archive:
-    def __init__(self, path):
+    def __init__(self, path, create: bool = True):
         self.db = sqlite_utils.Database(path)
-        self.db.conn.executescript(SCHEMA)
-        self.db.conn.executescript(VIEWS)
+        if create:
+            self.db.conn.executescript(SCHEMA)
+            self.db.conn.executescript(VIEWS)
 
     # -- crawl bookkeeping -------------------------------------------------
     def save_portals(self, portals) -> None:
@@ -126,12 +148,27 @@ class Archive:
     def start_run(self, portals: int) -> int:
         return self.db["crawl_runs"].insert({"started": now(), "portals": portals}).last_pk
 
+    def mark_interrupted_runs(self) -> None:
+        """Runs that never finished (killed) are marked so; call while holding the crawl lock."""
+        with self.db.conn:
+            self.db.execute("UPDATE crawl_runs SET exit_status = 'interrupted' WHERE finished IS NULL")
+
+    def is_archived(self, url: str) -> bool:
+        """The URL is a document of some report's current version."""
+        return self.db.execute("SELECT 1 FROM report_documents WHERE url = ? AND is_current = 1",
+                               [url]).fetchone() is not None
+
     def finish_run(self, run_id: int, **counts) -> None:
         self.db["crawl_runs"].update(run_id, {"finished": now(), **counts})
 
     def record_page(self, **page) -> None:
+        """The latest fetch of a URL in ``pages``; with a run id, also one row per fetch in ``fetches``."""
         page.setdefault("fetched_at", now())
         self.db["pages"].upsert(page, pk="url")
+
+    def log_fetch(self, **fetch) -> None:
+        fetch.setdefault("fetched_at", now())
+        self.db["fetches"].insert(fetch)
 
     # -- raw documents -----------------------------------------------------
     def keep_document(self, url: str, body: bytes, content_type: str | None) -> str:
@@ -154,33 +191,38 @@ class Archive:
         self.db.execute("INSERT OR IGNORE INTO report_keys(key) VALUES (?)", [key])
         return self.db.execute("SELECT id FROM report_keys WHERE key = ?", [key]).fetchone()[0]
 
-    def save_report(self, parsed, url: str, digest: str, portal: str | None,
-                    list_title: str | None = None) -> Saved:
-        """Store one parsed report document under its report (found by ``parsed.key``)."""
+    def save_report(self, parsed, documents: list[StoredDocument], portal: str | None,
+                    list_title: str | None = None, text_from: int = 0, stats_from: int = 0) -> Saved:
+        """Store a parsed report, read from ``documents`` (the linked page first, then its
+        attachments), under its report (found by ``parsed.key``). A report whose documents
+        changed keeps the old version in ``report_documents`` (is_current = 0)."""
         report_id = self._report_id(parsed.key)
+        version = version_of(documents)
         with self.db.conn:
             current = self.db.execute(
-                "SELECT sha256 FROM report_documents WHERE report_id = ? AND is_current = 1",
+                "SELECT version FROM report_documents WHERE report_id = ? AND is_current = 1",
                 [report_id]).fetchone()
-            known = self.db.execute("SELECT 1 FROM report_documents WHERE report_id = ? AND sha256 = ?",
-                                    [report_id, digest]).fetchone()
+            known = self.db.execute("SELECT 1 FROM report_documents WHERE report_id = ? AND version = ?",
+                                    [report_id, version]).fetchone()
             status = "new" if current is None else ("unchanged" if known else "changed")
             if status == "changed":
                 self.db.execute("UPDATE report_documents SET is_current = 0 WHERE report_id = ?", [report_id])
             if not known:
-                self.db["report_documents"].insert({
-                    "report_id": report_id, "sha256": digest, "url": url,
-                    "fetched_at": now(), "is_current": 1})
-            self.db.execute(
-                "INSERT INTO report_urls(url, report_id, first_seen, last_seen) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(url) DO UPDATE SET last_seen = excluded.last_seen, report_id = excluded.report_id",
-                [url, report_id, now(), now()])
-            if status == "unchanged" and current[0] != digest:
+                self.db["report_documents"].insert_all([
+                    {"report_id": report_id, "version": version, "sha256": d.sha256, "url": d.url,
+                     "role": d.role, "fetched_at": now(), "is_current": 1} for d in documents])
+            for d in documents:
+                self.db.execute(
+                    "INSERT INTO report_urls(url, report_id, role, first_seen, last_seen) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT(url) DO UPDATE SET last_seen = excluded.last_seen, report_id = excluded.report_id",
+                    [d.url, report_id, d.role, now(), now()])
+            if status == "unchanged" and current[0] != version:
                 return Saved(report_id, status)  # an older version seen again: keep the current one
-            self._write_derived(report_id, parsed, url, digest, portal, list_title)
+            self._write_derived(report_id, parsed, documents[0].url, documents[text_from].sha256,
+                                documents[stats_from].sha256, portal, list_title)
         return Saved(report_id, status)
 
-    def _write_derived(self, report_id, parsed, url, digest, portal, list_title) -> None:
+    def _write_derived(self, report_id, parsed, url, digest, stats_digest, portal, list_title) -> None:
         existing = self.db.execute("SELECT url, portal, list_title FROM reports WHERE id = ?",
                                    [report_id]).fetchone()
         if existing:  # the first URL a report was found under stays its URL
@@ -198,7 +240,8 @@ class Archive:
             self.db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
         for table, columns in STAT_TABLES.items():
             rows = [{"report_id": report_id, **{c: cell.fields.get(c) for c in columns},
-                     "value": cell.value, "raw": cell.raw, "source_table": cell.source_table,
+                     "value": cell.value, "raw": cell.raw, "document_sha256": stats_digest,
+                     "source_table": cell.source_table,
                      "source_row": cell.source_row, "source_col": cell.source_col}
                     for cell in parsed.cells if cell.table == table]
             if rows:
@@ -214,8 +257,10 @@ class Archive:
                         [report_id, index_text(parsed.title or ""), index_text(parsed.agency or ""),
                          index_text(parsed.text)])
 
-    def current_documents(self):
-        """(report_id, sha256, url) of every report's current document."""
-        return self.db.execute(
-            "SELECT report_id, sha256, url FROM report_documents WHERE is_current = 1 ORDER BY report_id"
-        ).fetchall()
+    def validators(self) -> dict:
+        """url → (etag, last_modified, sha256, content_type) of pages kept from earlier runs,
+        for conditional requests."""
+        rows = self.db.execute(
+            "SELECT p.url, p.etag, p.last_modified, p.sha256, d.content_type FROM pages p "
+            "JOIN documents d ON d.sha256 = p.sha256 WHERE p.etag IS NOT NULL OR p.last_modified IS NOT NULL")
+        return {url: (etag, modified, digest, ctype) for url, etag, modified, digest, ctype in rows}

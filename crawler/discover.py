@@ -126,6 +126,19 @@ def page_links(html: str, base_url: str) -> list[Link]:
     return result
 
 
+ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd", ".txt")
+
+
+def is_attachment_url(url: str) -> bool:
+    """A document file rather than a web page (by the extension of its path)."""
+    return urlsplit(url).path.lower().endswith(ATTACHMENT_EXTENSIONS)
+
+
+def attachment_links(links: list[Link]) -> list[Link]:
+    """The files a report page carries (附件: the report as PDF/DOCX, its tables as XLSX…)."""
+    return [link for link in links if is_attachment_url(link.url)]
+
+
 def redirect_target(html: str, base_url: str) -> str | None:
     """Where a page sends the browser without HTTP: <meta http-equiv=refresh> or location.href=."""
     tree = lxml.html.fromstring(html or "<html></html>")

@@ -5,9 +5,13 @@ from __future__ import annotations
 import ipaddress
 import socket
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
+from scrapy.responsetypes import responsetypes
+
+from crawler.discover import canonical_url
 
 
 @lru_cache(maxsize=4096)
@@ -45,3 +49,52 @@ class PrivateAddressGuard:
         if host not in allowed and resolves_to_private(host):
             raise IgnoreRequest(f"refused {host}: private address and not a listed portal")
         return None
+
+
+class ConditionalRequests:
+    """Ask for a page only if it changed since the last run (ETag / Last-Modified), and
+    answer a 304 with the copy kept in the archive, so the spider reads it as usual."""
+
+    def __init__(self, crawler):
+        self.db_path = crawler.settings.get("ARCHIVE_DB")
+        self.enabled = crawler.settings.getbool("NIANBAO_CONDITIONAL_REQUESTS")
+        self._archive = None
+        self._validators = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _lookup(self, url):
+        if self._validators is None:
+            from archive.store import Archive
+
+            self._archive = Archive(self.db_path, create=False) if self.db_path and Path(self.db_path).exists() else None
+            self._validators = self._archive.validators() if self._archive else {}
+        return self._validators.get(canonical_url(url))
+
+    def process_request(self, request):
+        if not self.enabled or request.meta.get("playwright") or urlsplit(request.url).path == "/robots.txt":
+            return None
+        known = self._lookup(request.url)
+        if known:
+            etag, modified, digest, content_type = known
+            if etag:
+                request.headers.setdefault("If-None-Match", etag)
+            if modified:
+                request.headers.setdefault("If-Modified-Since", modified)
+            request.meta["archived_copy"] = (digest, content_type)
+        return None
+
+    def process_response(self, request, response):
+        if response.status != 304 or "archived_copy" not in request.meta:
+            return response
+        digest, content_type = request.meta["archived_copy"]
+        body, _, _ = self._archive.document(digest)
+        request.meta["not_modified"] = True
+        headers = {"Content-Type": content_type or "text/html"}
+        for name in (b"ETag", b"Last-Modified"):
+            if name in response.headers:
+                headers[name.decode()] = response.headers[name]
+        cls = responsetypes.from_args(headers=headers, url=response.url, body=body)
+        return cls(url=response.url, status=200, headers=headers, body=body, request=request)

@@ -29,8 +29,14 @@ NIANBAO_PAGE_BUDGET = 2000
 # they are portals named in the portals file.
 NIANBAO_REFUSE_PRIVATE_HOSTS = True
 
+# Incremental: pages kept from earlier runs are asked for with If-None-Match /
+# If-Modified-Since; a 304 is answered from the archive.
+NIANBAO_CONDITIONAL_REQUESTS = True
+LOGSTATS_INTERVAL = 15
+
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PrivateAddressGuard": 50,
+    "crawler.middlewares.ConditionalRequests": 560,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,

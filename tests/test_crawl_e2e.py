@@ -105,10 +105,13 @@ def test_no_boilerplate_in_report_text(crawled, expected):
             assert phrase not in text, f"{title}: {phrase}"
 
 
-def test_second_crawl_adds_nothing(crawled):
+def test_second_crawl_adds_nothing_and_fetches_little(crawled):
     runs = query(crawled["db"], "SELECT new_reports, changed_reports, errors, exit_status FROM crawl_runs ORDER BY id")
     assert len(runs) == 2
     assert runs[1] == (0, 0, 0, "ok")
+    first_requests = query(crawled["db"], "SELECT requests FROM crawl_runs WHERE id = 1")[0][0]
+    full_fetches = query(crawled["db"], "SELECT count(*) FROM pages WHERE run_id = 2 AND status = 200")[0][0]
+    assert full_fetches <= 0.1 * first_requests, (full_fetches, first_requests)
     assert runs[0][0] == query(crawled["db"], "SELECT count(*) FROM reports")[0][0]
     duplicates = query(crawled["db"], "SELECT report_id, check_name, count(*) FROM checks GROUP BY 1, 2 HAVING count(*) > 1")
     assert duplicates == []

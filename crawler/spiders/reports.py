@@ -18,10 +18,10 @@ import scrapy
 from scrapy.http import TextResponse
 from scrapy_playwright.page import PageMethod
 
-from crawler.discover import (canonical_url, is_disclosure_nav, is_pager_text, is_report_column,
-                              is_report_title, needs_browser, page_links, redirect_target,
-                              script_pager_urls)
-from crawler.items import PageRecord, ReportDocument
+from crawler.discover import (attachment_links, canonical_url, is_attachment_url, is_disclosure_nav,
+                              is_pager_text, is_report_column, is_report_title, needs_browser,
+                              page_links, redirect_target, script_pager_urls)
+from crawler.items import FetchedDocument, PageRecord, ReportDocument
 from crawler.portals import read_portals
 
 NAV_DEPTH = 3          # home → 政务公开 → 政府信息公开 → …
@@ -49,6 +49,9 @@ class ReportsSpider(scrapy.Spider):
         self.portals = read_portals(portals)
         self.portal_by_name = {p.name: p for p in self.portals}
         self.requests_per_portal: Counter = Counter()
+        # Duplicates are filtered here, not by Scrapy's dupefilter, so that a crawl
+        # resumed after SIGKILL (JOBDIR) rediscovers what was in flight.
+        self.seen: set[tuple[str, bool]] = set()
 
     @property
     def allowed_portal_hosts(self) -> set[str]:
@@ -61,6 +64,10 @@ class ReportsSpider(scrapy.Spider):
     # -- requests ----------------------------------------------------------
     def follow(self, portal: str, url: str, kind: str, *, link_text: str = "", via: str = "static",
                browser: bool = False, **meta) -> scrapy.Request | None:
+        key = (canonical_url(url), browser)
+        if key in self.seen and kind != "attachment":
+            return None
+        self.seen.add(key)
         budget = self.settings.getint("NIANBAO_PAGE_BUDGET")
         if self.requests_per_portal[portal] >= budget:
             self.logger.warning("page budget of %d reached for %s; not fetching %s", budget, portal, url)
@@ -70,9 +77,10 @@ class ReportsSpider(scrapy.Spider):
         if browser:
             meta.update(playwright=True, playwright_page_methods=[
                 PageMethod("wait_for_load_state", "networkidle")])
-        callback = self.parse_report if kind == "report" else self.parse_page
-        return scrapy.Request(url, callback=callback, errback=self.failed, meta=meta,
-                              dont_filter=browser)
+        callback, errback = {"report": (self.parse_report, self.failed),
+                             "attachment": (self.parse_attachment, self.attachment_failed)
+                             }.get(kind, (self.parse_page, self.failed))
+        return scrapy.Request(url, callback=callback, errback=errback, meta=meta, dont_filter=True)
 
     def in_scope(self, url: str, portal: str) -> bool:
         host = urlsplit(url).netloc.lower()
@@ -83,6 +91,7 @@ class ReportsSpider(scrapy.Spider):
     def parse_page(self, response):
         meta = response.meta
         kind, portal = meta["kind"], meta["portal"]
+        self.seen.add((canonical_url(response.url), bool(meta.get("playwright"))))
         yield self.page_record(response)
         if not isinstance(response, TextResponse):
             return
@@ -120,11 +129,45 @@ class ReportsSpider(scrapy.Spider):
                               via="browser", browser=True)
 
     def parse_report(self, response):
+        """A report page: keep it, then fetch its attachments one after the other and
+        hand the whole report to the pipeline."""
         yield self.page_record(response)
-        yield ReportDocument(
-            url=canonical_url(response.url), portal=response.meta["portal"],
-            body=response.body, content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
-            link_text=response.meta["link_text"])
+        meta, portal = response.meta, response.meta["portal"]
+        attachments = []
+        if isinstance(response, TextResponse) and not is_attachment_url(response.url):
+            links = page_links(response.text, response.url)
+            attachments = [link.url for link in attachment_links(links) if self.in_scope(link.url, portal)]
+        yield from self.next_attachment(meta, [self.document(response, "page")], attachments)
+
+    def parse_attachment(self, response):
+        yield self.page_record(response)
+        documents, pending = response.meta["bundle"]
+        yield from self.next_attachment(response.meta, [*documents, self.document(response, "attachment")],
+                                        pending)
+
+    def attachment_failed(self, failure):
+        yield from self.failed(failure)
+        documents, pending = failure.request.meta["bundle"]
+        yield from self.next_attachment(failure.request.meta, documents, pending)
+
+    def next_attachment(self, meta, documents, pending):
+        request = None
+        while pending and request is None:
+            url, pending = pending[0], pending[1:]
+            request = self.follow(meta["portal"], url, "attachment", link_text=meta["link_text"],
+                                  bundle=(documents, pending))
+        if request is not None:
+            yield request
+        else:
+            yield ReportDocument(url=documents[0].url, portal=meta["portal"], link_text=meta["link_text"],
+                                 documents=documents)
+
+    @staticmethod
+    def document(response, role: str) -> FetchedDocument:
+        return FetchedDocument(
+            url=canonical_url(response.url), body=response.body, role=role,
+            content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None,
+            not_modified=bool(response.meta.get("not_modified")))
 
     def failed(self, failure):
         request = failure.request
@@ -133,16 +176,21 @@ class ReportsSpider(scrapy.Spider):
         yield PageRecord(
             url=canonical_url(request.url), portal=request.meta.get("portal"),
             kind=request.meta.get("kind"), status=getattr(response, "status", None),
-            content_type=None, bytes=None, sha256=None,
+            content_type=None, bytes=None,
             error=f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500],
             via=request.meta.get("via"), link_text=request.meta.get("link_text"))
 
     def page_record(self, response) -> PageRecord:
         meta = response.meta
         via = "browser" if meta.get("playwright") else meta.get("via")
+
+        def header(name):  # a rendered page has no validators: its scripts' data may change
+            value = response.headers.get(name, b"").decode("latin-1") or None
+            return None if meta.get("playwright") and name != "Content-Type" else value
+
         return PageRecord(
             url=canonical_url(response.url), portal=meta["portal"], kind=meta["kind"],
-            status=response.status,
-            content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None,
-            bytes=len(response.body), sha256=None, error=None, via=via,
-            link_text=meta.get("link_text") or None)
+            status=304 if meta.get("not_modified") else response.status,
+            content_type=header("Content-Type"), bytes=len(response.body), error=None, via=via,
+            link_text=meta.get("link_text") or None, etag=header("ETag"),
+            last_modified=header("Last-Modified"), body=response.body)

@@ -1,0 +1,55 @@
+"""One report from several documents: a portal's page announcing a report and the
+attachments that carry it (the text as DOCX, the statistics table as PDF or XLSX…).
+
+Pure: parsed documents in, one parsed report out. The page names the report
+(title, date, 来源); the longest text is the report's text; the document with the
+most table values gives the statistics. A report whose documents carry no table
+where its template has one is flagged ``tables_missing``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from archive.check import tables_missing_check
+
+TABLE_TEMPLATES = ("2019", "2021")
+STATISTICS_CHECKS = ("balance", "results_total", "row_total", "reviews_total")
+
+
+def combine(parts: list, is_report_title) -> tuple[object, int, int]:
+    """(the combined ParsedReport, index of the part its text came from, index of
+    the part its statistics came from). ``parts[0]`` is the page that was linked."""
+    if len(parts) == 1:
+        return parts[0], 0, 0
+    page = parts[0]
+    text_i = max(range(len(parts)), key=lambda i: (len(parts[i].text or ""), -i))
+    stats_i = max(range(len(parts)), key=lambda i: (len(parts[i].cells), -i))
+    named = page if page.title and is_report_title(page.title) else parts[text_i]
+    body = parts[text_i]
+
+    def first(field):
+        for part in (named, page, body, *parts):
+            value = getattr(part, field)
+            if value not in (None, "", "unknown"):
+                return value
+        return getattr(named, field)
+
+    checks, seen = [], set()
+    for part in (parts[stats_i], body, *parts):
+        for check in part.checks:
+            from_stats = check.name in STATISTICS_CHECKS and part is not parts[stats_i]
+            if check.name in seen or check.name == "tables_missing" or from_stats:
+                continue
+            seen.add(check.name)
+            checks.append(check)
+    combined = replace(
+        named, agency=first("agency"), year=first("year"), publisher=first("publisher"),
+        published_date=first("published_date"), template=first("template"),
+        source_format=body.source_format, text=body.text, cells=list(parts[stats_i].cells),
+        checks=checks, notes=[note for part in parts for note in part.notes],
+        **({"sections": body.sections} if hasattr(body, "sections") else {}))
+    if not combined.cells and combined.template in TABLE_TEMPLATES:
+        missing = [c for part in parts for c in part.checks if c.name == "tables_missing"]
+        combined.checks.append(missing[0] if missing else tables_missing_check())
+    return combined, text_i, stats_i

@@ -1,0 +1,100 @@
+"""Running the crawl every night: resume after SIGKILL, changed reports, the lock,
+and the guard against private addresses. Real portals on loopback, real crawls."""
+
+import fcntl
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.test import get_crawler
+
+from crawler.middlewares import PrivateAddressGuard
+from tests.conftest import ROOT, run_cli
+
+pytestmark = pytest.mark.e2e
+
+
+def query(db, sql, params=()):
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def planted_titles(expected):
+    return sorted(r["title"] for p in expected["portals"] for r in p["reports"])
+
+
+def test_killed_crawl_resumes_with_nothing_lost_or_duplicated(tmp_path, expected):
+    from tests.portals.server import running_portals, write_portals_csv
+
+    db, csv_path = tmp_path / "a.db", tmp_path / "p.csv"
+    with running_portals(delay=0.15) as portals:
+        write_portals_csv(portals, csv_path)
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "archive.cli", "crawl", "--portals", str(csv_path), "--db", str(db),
+             "--resume", "--log-file", str(tmp_path / "killed.log")], cwd=ROOT, env=env)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            time.sleep(0.3)
+            try:
+                if query(db, "SELECT count(*) FROM reports")[0][0] >= 3:
+                    break
+            except sqlite3.OperationalError:
+                pass
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        archived_before = query(db, "SELECT count(*) FROM reports")[0][0]
+        assert 3 <= archived_before < len(planted_titles(expected))
+        resumed = run_cli("crawl", "--portals", csv_path, "--db", db, "--resume",
+                          "--log-file", tmp_path / "resumed.log")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert sorted(r[0] for r in query(db, "SELECT title FROM reports")) == planted_titles(expected)
+    assert query(db, "SELECT exit_status FROM crawl_runs ORDER BY id") == [("interrupted",), ("ok",)]
+    assert query(db, "SELECT count(*) FROM (SELECT report_id, row_code, applicant FROM applications "
+                     "GROUP BY 1, 2, 3 HAVING count(*) > 1)") == [(0,)]
+    assert query(db, "SELECT count(*) FROM report_documents GROUP BY report_id HAVING count(*) > 1") == []
+
+
+def test_changed_report_becomes_current_and_old_version_is_kept(tmp_path, expected):
+    from tests.portals.server import running_portals, write_portals_csv
+
+    db, csv_path = tmp_path / "a.db", tmp_path / "p.csv"
+    with running_portals() as portals:
+        write_portals_csv(portals, csv_path)
+        assert run_cli("crawl", "--portals", csv_path, "--db", db).returncode == 0
+    with running_portals(changed=True) as portals:
+        write_portals_csv(portals, csv_path)
+        assert run_cli("crawl", "--portals", csv_path, "--db", db).returncode == 0
+    runs = query(db, "SELECT new_reports, changed_reports FROM crawl_runs ORDER BY id")
+    assert runs[1] == (0, 1)
+    history = query(db, "SELECT report_id, group_concat(is_current) FROM report_documents "
+                        "GROUP BY report_id HAVING count(*) > 1")
+    assert len(history) == 1 and sorted(history[0][1].split(",")) == ["0", "1"]
+    assert sorted(r[0] for r in query(db, "SELECT title FROM reports")) == planted_titles(expected)
+
+
+def test_a_second_crawl_waits_for_the_lock(tmp_path):
+    csv_path = tmp_path / "p.csv"
+    csv_path.write_text("name,url\nA,http://127.0.0.1:9/\n", encoding="utf-8")
+    db = tmp_path / "a.db"
+    with open(f"{db}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = run_cli("crawl", "--portals", csv_path, "--db", db)
+    assert result.returncode == 3 and "another crawl" in result.stderr
+
+
+def test_private_addresses_are_refused_unless_listed(tmp_path):
+    crawler = get_crawler(settings_dict={"NIANBAO_REFUSE_PRIVATE_HOSTS": True})
+    crawler.spider = type("Spider", (), {"allowed_portal_hosts": {"127.0.0.11"}})()
+    guard = PrivateAddressGuard.from_crawler(crawler)
+    assert guard.process_request(Request("http://127.0.0.11:8000/")) is None
+    for url in ("http://127.0.0.99/", "http://10.1.2.3/admin", "http://192.168.0.1/", "http://169.254.169.254/latest",
+                "http://localhost:8080/", "http://[::1]/"):
+        with pytest.raises(IgnoreRequest):
+            guard.process_request(Request(url))
