@@ -27,8 +27,11 @@ METADATA = ROOT / "datasette-metadata.json"
 EXIT_OK, EXIT_PAGE_ERRORS, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 
 
-def crawl(portals: str, db: str, *, log_file: str | None = None, settings: dict | None = None) -> int:
-    """Crawl every portal of the portals file into the archive; returns an exit code."""
+def crawl(portals: str, db: str, *, log_file: str | None = None, settings: dict | None = None,
+          resume: bool = False) -> int:
+    """Crawl every portal of the portals file into the archive; returns an exit code.
+    With ``resume``, the crawl keeps its queue in ``DB.job`` (Scrapy JOBDIR) and a crawl
+    that was killed continues where it stopped."""
     try:
         read_portals(portals)
     except PortalsFileError as error:
@@ -40,8 +43,11 @@ def crawl(portals: str, db: str, *, log_file: str | None = None, settings: dict 
     except BlockingIOError:
         print(f"nianbao: another crawl is writing {db}; not starting", file=sys.stderr)
         return EXIT_LOCKED
+    settings = dict(settings or {})
+    if resume:
+        settings["JOBDIR"] = f"{db}.job"
     try:
-        return _run_spider(portals, db, log_file, settings or {})
+        return _run_spider(portals, db, log_file, settings)
     finally:
         fcntl.flock(lock, fcntl.LOCK_UN)
         lock.close()
@@ -132,6 +138,8 @@ def main(argv=None) -> int:
     c.add_argument("--db", required=True, help="the archive (SQLite file)")
     c.add_argument("--log-file", help="write the crawl log here instead of the terminal")
     c.add_argument("--no-robots", action="store_true", help="do not obey robots.txt")
+    c.add_argument("--resume", action="store_true",
+                   help="keep the crawl's queue in DB.job and continue a crawl that was killed")
     r = commands.add_parser("reparse", help="rebuild every derived table from the kept documents")
     r.add_argument("--db", required=True)
     s = commands.add_parser("serve", help="publish the archive with Datasette (read-only)")
@@ -145,7 +153,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.command == "crawl":
         overrides = {"ROBOTSTXT_OBEY": False} if args.no_robots else {}
-        return crawl(args.portals, args.db, log_file=args.log_file, settings=overrides)
+        return crawl(args.portals, args.db, log_file=args.log_file, settings=overrides, resume=args.resume)
     if args.command == "reparse":
         print(json.dumps(reparse(args.db), ensure_ascii=False))
         return EXIT_OK

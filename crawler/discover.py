@@ -30,6 +30,12 @@ TRS_PAGER = re.compile(
     r"""createPage(?:HTML)?\(\s*(\w+)\s*,\s*(\w+)\s*,\s*["'](\w+)["']\s*,\s*["'](\w+)["']""")
 COUNT_VAR = r"""var\s+{name}\s*=\s*(\d+)"""
 META_REFRESH = re.compile(r"""url\s*=\s*['"]?([^'";\s]+)""", re.I)
+DATA_URL = re.compile(r"""['"]([^'"\s]*?(?:\.json|/api/[^'"\s]*|list\.do|getList[^'"\s]*|\.action)(?:\?[^'"\s]*)?)['"]""")
+JSON_TITLE_KEYS = ("title", "doctitle", "name", "text", "subject")
+JSON_URL_KEYS = ("url", "href", "link", "docurl", "path", "pubdocurl")
+DATAPROXY = re.compile(r"""href\s*=\s*['"]([^'"]*dataproxy\.jsp[^'"]*)['"]""", re.I)
+JPAGE_TOTAL = re.compile(r"totalRecord\s*[:=]\s*['\"]?(\d+)")
+JPAGE_PER_PAGE = re.compile(r"perPage\s*[:=]\s*['\"]?(\d+)")
 LOCATION_JS = re.compile(r"""(?:window\.|document\.)?location(?:\.href)?\s*=\s*['"]([^'"]+)['"]""")
 
 
@@ -37,6 +43,7 @@ LOCATION_JS = re.compile(r"""(?:window\.|document\.)?location(?:\.href)?\s*=\s*[
 class Link:
     url: str
     text: str
+    source: str = "a"  # a | iframe | script (an anchor kept in a script's datastore) | json
 
 
 @lru_cache(maxsize=1)
@@ -105,25 +112,84 @@ def page_links(html: str, base_url: str) -> list[Link]:
         href = (a.get("href") or "").strip()
         text = a.text_content()
         title = a.get("title") or ""
-        links.append((href, title if len(squeeze(title)) > len(squeeze(text)) else text))
+        links.append((href, title if len(squeeze(title)) > len(squeeze(text)) else text, "a"))
     for frame in tree.xpath("//iframe[@src] | //frame[@src]"):
-        links.append((frame.get("src").strip(), frame.get("title") or frame.get("name") or ""))
+        links.append((frame.get("src").strip(), frame.get("title") or frame.get("name") or "", "iframe"))
     for script in tree.xpath("//script[not(@src)]"):
         body = script.text or ""
-        for href, inner in CDATA_LINK.findall(body):
-            title = TITLE_ATTR.search(inner) or TITLE_ATTR.search(body[body.find(href) - 200:body.find(href)])
+        for match in CDATA_LINK.finditer(body):
+            href, inner = match.groups()
+            title = TITLE_ATTR.search(match.group(0))
             text = lxml.html.fromstring(f"<p>{inner}</p>").text_content() if inner.strip() else ""
-            links.append((href, text or (title.group(1) if title else "")))
+            if title and len(squeeze(title.group(1))) > len(squeeze(text)):
+                text = title.group(1)
+            links.append((href, text, "script"))
     seen, result = set(), []
-    for href, text in links:
+    for href, text, source in links:
         if not href or href.startswith(("javascript:", "mailto:", "#", "tel:")):
             continue
         url = canonical_url(urljoin(base, href))
         if urlsplit(url).scheme not in ("http", "https") or (url, squeeze(text)) in seen:
             continue
         seen.add((url, squeeze(text)))
-        result.append(Link(url, squeeze(text)))
+        result.append(Link(url, squeeze(text), source))
     return result
+
+
+def script_data_urls(html: str, page_url: str) -> list[str]:
+    """Data endpoints a page's own scripts load its list from (``fetch("/api/….json")``,
+    ``$.getJSON``, ``url: "…list.do"``): read them instead of starting a browser."""
+    tree = lxml.html.fromstring(html or "<html></html>")
+    urls = []
+    for script in tree.xpath("//script[not(@src)]"):
+        for literal in DATA_URL.findall(script.text or ""):
+            url = canonical_url(urljoin(page_url, literal))
+            if url not in urls:
+                urls.append(url)
+    return urls
+
+
+def json_links(text: str, base_url: str) -> list[Link]:
+    """Items of a JSON list answer: every object with a title-like and a URL-like field."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            lowered = {str(k).lower(): v for k, v in node.items()}
+            title = next((lowered[k] for k in JSON_TITLE_KEYS if isinstance(lowered.get(k), str)), None)
+            url = next((lowered[k] for k in JSON_URL_KEYS if isinstance(lowered.get(k), str)), None)
+            if title and url:
+                found.append(Link(canonical_url(urljoin(base_url, url)), squeeze(title), "json"))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(data)
+    return found
+
+
+def datastore_pager_urls(html: str, page_url: str) -> list[str]:
+    """Further pages of a Hanweb jpage list: the datastore's ``dataproxy.jsp`` address
+    with ``startrecord/endrecord/perpage`` for every page after the first
+    (``$('#id').jpage({totalRecord: N, perPage: M})``)."""
+    proxy = DATAPROXY.search(html or "")
+    total, per_page = JPAGE_TOTAL.search(html or ""), JPAGE_PER_PAGE.search(html or "")
+    if not (proxy and total):
+        return []
+    total = int(total.group(1))
+    per_page = int(per_page.group(1)) if per_page else 10
+    base = urljoin(page_url, proxy.group(1).replace("&amp;", "&"))
+    urls = []
+    for start in range(per_page + 1, min(total, 100_000) + 1, per_page):
+        end = min(start + per_page - 1, total)
+        urls.append(f"{base}{'&' if '?' in base else '?'}startrecord={start}&endrecord={end}&perpage={per_page}")
+    return urls
 
 
 ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd", ".txt")

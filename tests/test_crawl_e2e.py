@@ -117,12 +117,18 @@ def test_second_crawl_adds_nothing_and_fetches_little(crawled):
     assert duplicates == []
 
 
-def test_browser_only_where_needed(crawled, expected):
-    via = query(crawled["db"], "SELECT p.portal, count(*) FROM pages p WHERE via = 'browser' AND kind IN ('column', 'list') GROUP BY 1")
-    scripted = {portal["name"] for portal in expected["portals"] if portal["column"].get("json")}
-    assert {name for name, _ in via} == scripted
-    pager = query(crawled["db"], "SELECT count(*) FROM pages WHERE via = 'script-pager' AND kind = 'list'")[0][0]
-    assert pager >= 1
+def list_via(portal) -> str:
+    return portal["column"].get("list_via") or ("json" if portal["column"].get("json") else "static")
+
+
+def test_browser_only_where_nothing_else_finds_the_list(crawled, expected):
+    rendered = {name for (name,) in query(crawled["db"], "SELECT DISTINCT portal FROM fetches "
+                                                        "WHERE via = 'browser' AND kind IN ('column', 'list')")}
+    assert rendered == {p["name"] for p in expected["portals"] if list_via(p) == "browser"}
+    for portal in expected["portals"]:
+        ways = {via for (via,) in query(crawled["db"], "SELECT DISTINCT via FROM fetches WHERE portal = ? "
+                                                       "AND kind IN ('list', 'report')", (portal["name"],))}
+        assert list_via(portal) in ways | {"static"}, (portal["name"], ways)
 
 
 def test_gbk_portal_text_is_decoded(crawled, expected):

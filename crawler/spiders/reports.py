@@ -18,14 +18,21 @@ import scrapy
 from scrapy.http import TextResponse
 from scrapy_playwright.page import PageMethod
 
-from crawler.discover import (attachment_links, canonical_url, is_attachment_url, is_disclosure_nav,
-                              is_pager_text, is_report_column, is_report_title, needs_browser,
-                              page_links, redirect_target, script_pager_urls)
+from crawler.discover import (attachment_links, canonical_url, datastore_pager_urls, is_attachment_url,
+                              is_disclosure_nav, is_pager_text, is_report_column, is_report_title,
+                              json_links, needs_browser, page_links, redirect_target,
+                              script_data_urls, script_pager_urls)
 from crawler.items import FetchedDocument, PageRecord, ReportDocument
 from crawler.portals import read_portals
 
 NAV_DEPTH = 3          # home → 政务公开 → 政府信息公开 → …
 LIST_KINDS = ("column", "list")
+LINK_SOURCE_VIA = {"script": "datastore", "iframe": "iframe", "json": "json"}
+
+
+def looks_like_json(response) -> bool:
+    content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+    return "json" in content_type or response.text.lstrip()[:1] in ("{", "[")
 
 
 def registrable_domain(host: str) -> str:
@@ -96,6 +103,9 @@ class ReportsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return
         html = response.text
+        if looks_like_json(response):
+            yield from self.parse_list_data(response)
+            return
         target = redirect_target(html, response.url)
         if target and target != canonical_url(response.url) and self.in_scope(target, portal):
             yield self.follow(portal, target, kind, link_text=meta["link_text"], via="redirect",
@@ -103,7 +113,8 @@ class ReportsSpider(scrapy.Spider):
         links = [link for link in page_links(html, response.url) if self.in_scope(link.url, portal)]
         reports = [link for link in links if is_report_title(link.text)]
         for link in reports:
-            yield self.follow(portal, link.url, "report", link_text=link.text, via=meta["via"])
+            yield self.follow(portal, link.url, "report", link_text=link.text,
+                              via=LINK_SOURCE_VIA.get(link.source, meta["via"]))
         for link in links:
             if link in reports:
                 continue
@@ -117,16 +128,42 @@ class ReportsSpider(scrapy.Spider):
             yield from self.list_pages(response, html, links, reports)
 
     def list_pages(self, response, html, links, reports):
+        """The other pages of a list, read from what the page carries (pager links, the
+        numbers of a script pager, a datastore's proxy, the data its scripts load) before
+        falling back to rendering it in Chromium."""
         meta, portal = response.meta, response.meta["portal"]
         pager = [(url, "script-pager") for url in script_pager_urls(html, response.url)]
+        pager += [(url, "datastore") for url in datastore_pager_urls(html, response.url)]
         pager += [(link.url, "pager") for link in links
                   if is_pager_text(link.text) and not is_report_title(link.text)]
         for url, via in pager:
             yield self.follow(portal, url, "list", link_text=meta["link_text"], via=via)
-        if not meta.get("playwright") and needs_browser(html, len(reports)) and not pager:
-            self.logger.info("no report links in %s without scripts: rendering it in Chromium", response.url)
-            yield self.follow(portal, response.url, meta["kind"], link_text=meta["link_text"],
-                              via="browser", browser=True)
+        if meta.get("playwright") or reports or pager:
+            return
+        data = [url for url in script_data_urls(html, response.url) if self.in_scope(url, portal)]
+        for url in data:
+            yield self.follow(portal, url, "list", link_text=meta["link_text"], via="json",
+                              browser_fallback=response.url)
+        if not data and needs_browser(html, len(reports)):
+            yield self.render(response.meta, response.url)
+
+    def render(self, meta, url):
+        self.logger.info("no report links in %s without scripts: rendering it in Chromium", url)
+        return self.follow(meta["portal"], url, "column", link_text=meta["link_text"], via="browser",
+                           browser=True)
+
+    def parse_list_data(self, response):
+        """A list answered as JSON by the endpoint a page's script loads."""
+        meta, portal = response.meta, response.meta["portal"]
+        links = [link for link in json_links(response.text, response.url) if self.in_scope(link.url, portal)]
+        reports = [link for link in links if is_report_title(link.text)]
+        for link in reports:
+            yield self.follow(portal, link.url, "report", link_text=link.text, via="json")
+        for link in links:
+            if link not in reports and is_report_column(link.text):
+                yield self.follow(portal, link.url, "column", link_text=link.text)
+        if not links and meta.get("browser_fallback"):
+            yield self.render(meta, meta["browser_fallback"])
 
     def parse_report(self, response):
         """A report page: keep it, then fetch its attachments one after the other and
