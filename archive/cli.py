@@ -138,6 +138,8 @@ def main(argv=None) -> int:
     c.add_argument("--db", required=True, help="the archive (SQLite file)")
     c.add_argument("--log-file", help="write the crawl log here instead of the terminal")
     c.add_argument("--no-robots", action="store_true", help="do not obey robots.txt")
+    c.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a setting of crawler/settings.py, as scrapy -s does")
     c.add_argument("--resume", action="store_true",
                    help="keep the crawl's queue in DB.job and continue a crawl that was killed")
     r = commands.add_parser("reparse", help="rebuild every derived table from the kept documents")
@@ -152,7 +154,9 @@ def main(argv=None) -> int:
     d.add_argument("--portal-port", type=int, default=8701)
     args = parser.parse_args(argv)
     if args.command == "crawl":
-        overrides = {"ROBOTSTXT_OBEY": False} if args.no_robots else {}
+        overrides = dict(item.split("=", 1) for item in args.set if "=" in item)
+        if args.no_robots:
+            overrides["ROBOTSTXT_OBEY"] = False
         return crawl(args.portals, args.db, log_file=args.log_file, settings=overrides, resume=args.resume)
     if args.command == "reparse":
         print(json.dumps(reparse(args.db), ensure_ascii=False))

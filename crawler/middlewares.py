@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 from functools import lru_cache
@@ -98,3 +99,22 @@ class ConditionalRequests:
                 headers[name.decode()] = response.headers[name]
         cls = responsetypes.from_args(headers=headers, url=response.url, body=body)
         return cls(url=response.url, status=200, headers=headers, body=body, request=request)
+
+
+class RetryBackoff:
+    """Wait before each retry of a request (Scrapy retries at once): ``RETRY_BACKOFF_BASE``
+    seconds, doubled for every further retry, at most ``RETRY_BACKOFF_MAX``."""
+
+    def __init__(self, crawler):
+        self.base = crawler.settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
+        self.most = crawler.settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def process_request(self, request):
+        retries = request.meta.get("retry_times", 0)
+        if retries:
+            await asyncio.sleep(min(self.base * 2 ** (retries - 1), self.most))
+        return None

@@ -23,6 +23,8 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+RETRY_BACKOFF_BASE = 2.0   # seconds before the first retry, doubled for each further one
+RETRY_BACKOFF_MAX = 60.0
 # Pages one portal may cost in one run (home, navigation, columns, lists, reports).
 NIANBAO_PAGE_BUDGET = 2000
 # Hosts resolving to private, loopback or link-local addresses are refused unless
@@ -36,6 +38,7 @@ LOGSTATS_INTERVAL = 15
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PrivateAddressGuard": 50,
+    "crawler.middlewares.RetryBackoff": 540,
     "crawler.middlewares.ConditionalRequests": 560,
 }
 ITEM_PIPELINES = {
