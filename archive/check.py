@@ -162,3 +162,51 @@ def run_checks(stats: Statistics) -> list[Check]:
     if stats.template == "pre2019":
         return _legacy_checks(stats, data)
     return _application_checks(stats, data) + _review_checks(stats, data)
+
+
+# ---------------------------------------------------------------- metadata
+
+def metadata_checks(title: str | None, year: int | None, published_date: str | None,
+                    text: str, table_template: str | None) -> list[Check]:
+    """``year_consistent`` (the title's year against the period the text names and the
+    publication date; a mistyped title year such as 20201年 fails even when the year could
+    be settled) and ``template_matches_year`` (the tables' template against the one the
+    year calls for). A check with nothing to compare is not emitted.
+
+    >>> [(c.name, c.passed, c.detail) for c in metadata_checks(
+    ...     "XX县20201年政府信息公开工作年度报告", 2021, "2022-01-20", "", "2021")]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('year_consistent', False, 'title writes 20201年, read as 2021; published 2022-01-20'),
+     ('template_matches_year', True, 'tables follow the 2021 template, as 2021 reports should')]
+    """
+    from archive.metadata import template_for_year, text_years, title_token
+
+    checks: list[Check] = []
+    if year is not None:
+        problems, facts = [], []
+        token = title_token(title) if title else None
+        if token and re.fullmatch(r"\d{5}", token[0]):
+            problems.append(f"title writes {token[0]}{token[1]}, read as {year}")
+        elif token:
+            facts.append(f"title {token[0]}")
+        counts = text_years(text or "")
+        if counts:
+            named = counts.most_common(1)[0][0]
+            (problems if named != year else facts).append(
+                f"text names {named}" + ("" if named == year else f" ≠ {year}"))
+        if published_date:
+            pub = int(published_date[:4])
+            if pub not in (year, year + 1):
+                problems.append(f"published {published_date}, not in {year} or {year + 1}")
+            else:
+                facts.append(f"published {published_date}")
+        if problems or facts:
+            detail = "; ".join(problems + (facts if problems else [])) if problems else ", ".join(facts)
+            checks.append(Check("year_consistent", not problems, detail))
+    expected = template_for_year(year)
+    if table_template and expected != "unknown":
+        holds = table_template == expected
+        detail = (f"tables follow the {table_template} template, as {year} reports should" if holds
+                  else f"tables follow the {table_template} template; a {year} report uses {expected}")
+        checks.append(Check("template_matches_year", holds, detail))
+    return checks

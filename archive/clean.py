@@ -30,7 +30,7 @@ from importlib import resources
 import lxml.html
 import trafilatura
 
-__all__ = ["CleanPage", "clean_page", "to_simplified", "strip_inline_pinyin",
+__all__ = ["CleanPage", "clean_page", "block_text", "to_simplified", "strip_inline_pinyin",
            "parse_date", "page_patterns", "is_boilerplate_line"]
 
 
@@ -284,7 +284,9 @@ def _title(root, meta: dict, text: str) -> str | None:
     candidates = [c for c in candidates if 4 <= len(c) <= 150]
     for cand in candidates:
         joined = cand.replace(" ", "")
-        if head and (joined in title_tag.replace(" ", "") or head.replace(" ", "") in joined):
+        short = len(joined) < 0.6 * len(head.replace(" ", ""))  # a site-name banner <h1>
+        if head and not short and (joined in title_tag.replace(" ", "")
+                                   or head.replace(" ", "") in joined):
             return cand
     if head:
         return head
@@ -367,3 +369,17 @@ def strip_inline_pinyin(text: str | None) -> str:
         return m.group(0)
 
     return _PINYIN_RE.sub(repl, text)
+
+
+def block_text(html: str) -> str:
+    """Every line of the page's main container (or body), boilerplate lines dropped, no
+    line left out for being short: the text to read a table flattened into paragraphs
+    from (trafilatura may drop lines holding a lone "0")."""
+    root = _parse(html)
+    if root is None:
+        return ""
+    text = _container_text(root)
+    if not text:
+        body = root.find("body")
+        text = _block_text(body if body is not None else root)
+    return clean_lines(text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from archive.labels import LabelIndex, core, normalise
-from archive.statistics import Cell, value_cell
+from archive.statistics import Cell, parse_value, value_cell
 from archive.tables import Grid, GridCell
 
 VALUE_ROLES = ("year", "cumulative")
@@ -69,6 +69,19 @@ def _form_index(form: dict) -> LabelIndex:
     return LabelIndex(pairs)
 
 
+def _glued_unit_at(cells: list[GridCell], roles: list, extra: int) -> int | None:
+    """Role index of the unit column when the row is one cell short because the unit is
+    glued to the value (条41105, 万元0), else None."""
+    if "unit" not in roles or len(cells) - extra != len(roles) - 1:
+        return None
+    at = roles.index("unit")
+    j = at + extra if at > roles.index("indicator") else at
+    if j >= len(cells):
+        return None
+    value, unit, ok = parse_value(cells[j].text)
+    return at if ok and unit and value is not None else None
+
+
 def _page_rows(grid: Grid, header_row: int, roles: list[str | None], notes: list[str]):
     """(row index, indicator text, {role: cell}) for each data row under the header."""
     indicator_at = roles.index("indicator")
@@ -80,9 +93,12 @@ def _page_rows(grid: Grid, header_row: int, roles: list[str | None], notes: list
         label_cells = cells[indicator_at: indicator_at + extra + 1]
         indicator = "".join(c.text for c in label_cells)
         by_role: dict[str, GridCell] = {}
+        glued = _glued_unit_at(cells, roles, extra)
         for i, role in enumerate(roles):
             j = i + extra if i > indicator_at else i
-            if role and role != "indicator" and j < len(cells):
+            if glued is not None and i > glued:
+                j -= 1           # 条41105: the unit cell holds the year's value too
+            if role and role != "indicator" and 0 <= j < len(cells):
                 by_role[role] = cells[j]
         if not indicator:
             continue
@@ -122,6 +138,7 @@ def extract_legacy(grids: list[Grid], data: dict, notes: list[str]) -> tuple[str
             notes.append(f"legacy_stats: unknown indicator {normalise(indicator)}")
         spec = rows.get(canonical, {})
         unit = by_role["unit"].text if "unit" in by_role else ""
+        unit = parse_value(unit)[1] or unit     # 条41105 → 条
         unit = unit if unit and not re.fullmatch(r"[-—/\\]*", unit) else spec.get("unit")
         for role in VALUE_ROLES:
             if role not in by_role:

@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from archive.clean import CleanPage, DATE_RE, page_patterns, parse_date
 
-__all__ = ["ReportMeta", "parse_title", "report_metadata", "signature", "template_for_year",
+__all__ = ["ReportMeta", "parse_title", "report_metadata", "signature", "template_for_year", "title_token",
            "title_year_candidates", "text_years"]
 
 
@@ -112,6 +112,20 @@ def title_year_candidates(title: str) -> tuple[list[int], tuple[int, int] | None
         if years:
             return years, m.span()
     return [], None
+
+
+def title_token(title: str) -> tuple[str, str] | None:
+    """The year token of a title as printed: (digits, 年 or 年度 or '').
+
+    >>> title_token("XX县20201年政府信息公开工作年度报告")
+    ('20201', '年')
+    """
+    t = _normalize_title(title)
+    _years, span = title_year_candidates(t)
+    if span is None:
+        return None
+    m = re.match(r"(\S+?)\s*(年度|年)?$", t[span[0]:span[1]])
+    return (m.group(1), m.group(2) or "") if m else None
 
 
 def _agency_from(t: str, span: tuple[int, int] | None) -> str | None:

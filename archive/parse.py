@@ -1,6 +1,16 @@
-"""One report document in, one parsed report out: decode → clean → metadata →
-statistics → checks. Pure: bytes in, data out; the pipeline and ``reparse``
-both call :func:`parse_report`, so a re-parse gives what a crawl would.
+"""One report document in, one parsed report out: sniff format → read (HTML, DOCX, PDF,
+text) → clean → metadata → statistics → checks → sections. Pure: bytes in, data out; the
+pipeline and ``reparse`` both call :func:`parse_report`, so a re-parse gives what a crawl
+would.
+
+Where the numbers come from, per source (``Cell.source_table/row/col``):
+- HTML, DOCX, PDF tables: the table's index in the document, its grid row and column.
+- Tables flattened to text (a TXT document, or a page that prints its table as lines):
+  ``source_table = -1``, ``source_row`` = 0-based line of the stored ``reports.text``,
+  ``source_col`` = the cell's place in that line (cells split at ``|``).
+
+Values: NULL means the report left the cell empty or wrote —, /, 无 (not reported);
+0 means it wrote 0 (see ``archive/data/value_conventions.json``).
 """
 
 from __future__ import annotations
@@ -11,13 +21,19 @@ from dataclasses import dataclass, field
 import lxml.html
 from w3lib.encoding import html_to_unicode
 
-from archive.check import run_checks, tables_missing_check
-from archive.clean import clean_page
-from archive.metadata import report_metadata
+from archive.check import Check, metadata_checks, run_checks, tables_missing_check
+from archive.clean import (CleanPage, block_text, clean_lines, clean_page, labelled_date, labelled_source,
+                           strip_inline_pinyin, to_simplified)
+from archive.flat_tables import flat_grid
+from archive.formats import UNREADABLE, Document, read_docx, read_pdf, read_txt, sniff
+from archive.metadata import parse_title, report_metadata, template_for_year
 from archive.search import simplified
-from archive.statistics import Cell, extract_statistics
+from archive.sections import Section, split_sections
+from archive.statistics import Cell, Statistics, statistics_of
+from archive.tables import html_grids
 
 WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
+READERS = {"docx": read_docx, "pdf": read_pdf, "txt": read_txt}
 
 
 @dataclass
@@ -34,11 +50,19 @@ class ParsedReport:
     cells: list[Cell] = field(default_factory=list)
     checks: list = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
 
 
 def decode_html(body: bytes, content_type: str | None) -> str:
-    """Decode as Scrapy does: HTTP charset, then BOM, then <meta>, then detection."""
-    _encoding, text = html_to_unicode(content_type or "", body)
+    """Decode as Scrapy does: HTTP charset, then BOM, then <meta>, then detection; but a
+    body that is not valid in the HTTP charset (a GBK page served as utf-8) is decoded by
+    its BOM, <meta> or detection instead."""
+    encoding, text = html_to_unicode(content_type or "", body)
+    if "\ufffd" in text and content_type and "charset" in content_type.lower():
+        try:
+            body.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            _encoding, text = html_to_unicode("", body)
     return text
 
 
@@ -50,23 +74,103 @@ def report_key(title: str | None, url: str) -> str:
     return "url:" + url
 
 
+def _strip_pinyin_lines(text: str) -> str:
+    return "\n".join(strip_inline_pinyin(line) for line in text.split("\n"))
+
+
+def _read_html(body: bytes, content_type: str | None) -> tuple[CleanPage, list, int, str]:
+    html = strip_inline_pinyin(decode_html(body, content_type))
+    page = clean_page(html)
+    tree = lxml.html.fromstring(html) if html.strip() else lxml.html.fromstring("<html/>")
+    images = len(tree.xpath("//body//img")) if html.strip() else 0
+    return page, html_grids(tree), images, html
+
+
+def _read_other(doc: Document) -> CleanPage:
+    text = clean_lines(_strip_pinyin_lines("\n".join(doc.lines)))
+    # A labelled date, else the 落款 date (metadata.py). Creation dates of DOCX/PDF files
+    # are not used: they are often the defaults of the tool that wrote the file.
+    date = labelled_date(text)
+    return CleanPage(title=doc.title, text=text, published_date=date,
+
+                     source=labelled_source(text), meta=doc.meta)
+
+
+def _looks_traditional(text: str) -> bool:
+    sample = text[:3000]
+    return sum(a != b for a, b in zip(sample, to_simplified(sample))) >= 5
+
+
+def _metadata(page: CleanPage):
+    """Metadata read on a Simplified copy when the report is in Traditional script, so
+    that title patterns match; agency and publisher are then stored in Simplified."""
+    if not _looks_traditional((page.title or "") + page.text):
+        return report_metadata(page)
+    copy = CleanPage(title=to_simplified(page.title) or None, text=to_simplified(page.text),
+                     published_date=page.published_date,
+                     source=to_simplified(page.source) or None, meta=page.meta)
+    return report_metadata(copy)
+
+
+def _statistics(grids: list, page: CleanPage, html: str | None) -> Statistics:
+    """Tables first; a report without a statistics table may print it flattened to text.
+    For an HTML page the flattened table is read from every line of the page (trafilatura
+    may drop short lines such as a lone 0), and those lines become the stored text, so
+    that ``source_row`` points into ``reports.text``."""
+    stats = statistics_of(grids)
+    if stats.template is not None:
+        return stats
+    text = _strip_pinyin_lines(block_text(html)) if html is not None else page.text
+    flat = statistics_of([flat_grid(text.split("\n"))]) if text else stats
+    if flat.template is None:
+        return stats
+    flat.notes.insert(0, "statistics read from a table flattened to text "
+                         "(source_table -1, source_row = line of the stored text)")
+    page.text = text
+    return flat
+
+
+def _unreadable(source_format: str, url: str, list_title: str | None) -> ParsedReport:
+    agency, year = parse_title(list_title)
+    check = Check("unreadable_format", False,
+                  f"{source_format.upper()} documents cannot be read here (no LibreOffice); "
+                  "the raw document is kept for a later reparse")
+    return ParsedReport(key=report_key(list_title, url), title=list_title, agency=agency,
+                        year=year, publisher=None, published_date=None,
+                        template=template_for_year(year), source_format=source_format, text="",
+                        checks=[check], notes=[check.detail])
+
+
 def parse_report(body: bytes, content_type: str | None, url: str,
                  list_title: str | None = None) -> ParsedReport:
-    html = decode_html(body, content_type)
-    page = clean_page(html)
+    source_format = sniff(body, content_type, url)
+    if source_format in UNREADABLE:
+        return _unreadable(source_format, url, list_title)
+    images, html = 0, None
+    if source_format == "html":
+        page, grids, images, html = _read_html(body, content_type)
+    else:
+        doc = READERS[source_format](body)
+        page, grids = _read_other(doc), doc.grids
+    page.text = _strip_pinyin_lines(page.text)
+    page.title = strip_inline_pinyin(page.title) or None
     if not page.title and list_title:
         page.title = list_title
-    meta = report_metadata(page)
-    tree = lxml.html.fromstring(html) if html.strip() else lxml.html.fromstring("<html/>")
-    stats = extract_statistics(tree)
+    stats = _statistics(grids, page, html)
+    meta = _metadata(page)
     template = meta.template
     if template == "unknown" and stats.template:
         template = stats.template
     checks = list(run_checks(stats))
     if stats.template is None and template in ("2019", "2021"):
-        checks.append(tables_missing_check())
+        detail = "report year uses a table template but no statistics table was found"
+        if images:
+            detail += f"; the report shows {images} image(s), which may hold the tables"
+        checks.append(tables_missing_check(detail))
+    checks += metadata_checks(page.title, meta.year, meta.published_date, page.text,
+                              stats.template)
     return ParsedReport(
         key=report_key(page.title, url), title=page.title, agency=meta.agency, year=meta.year,
         publisher=meta.publisher, published_date=meta.published_date, template=template,
-        source_format="html", text=page.text, cells=list(stats.cells), checks=checks,
-        notes=list(stats.notes))
+        source_format=source_format, text=page.text, cells=list(stats.cells), checks=checks,
+        notes=list(stats.notes), sections=split_sections(page.text))

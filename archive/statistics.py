@@ -90,7 +90,7 @@ def value_cell(table: str, fields: dict, cell: GridCell, row: int,
         fields = {**fields, "unit": unit}
         if table != "legacy_stats":
             notes.append(f"{table} {where}: unit {unit} written in the value cell")
-    return Cell(table, fields, value, cell.raw, cell.table, row, cell.col)
+    return Cell(table, fields, value, cell.raw, cell.table, cell.row, cell.col)
 
 
 # ---------------------------------------------------------------- detection
@@ -235,8 +235,8 @@ def _reviews(grids: list[Grid], data: dict, notes: list[str]) -> list[Cell]:
         if not header_rows:
             continue
         for r in range(header_rows[-1] + 1, len(grid.rows)):
-            row = grid.distinct_cells(r)
-            if len(row) < 2 or not all(parse_value(c.text)[2] for c in row):
+            row = _trailing_values(grid.distinct_cells(r))
+            if len(row) < 2:
                 continue
             if len(row) != len(flat):
                 notes.append(f"reviews: {len(row)} value cells, expected {len(flat)}")
@@ -246,11 +246,25 @@ def _reviews(grids: list[Grid], data: dict, notes: list[str]) -> list[Cell]:
     return []
 
 
+def _trailing_values(row: list[GridCell]) -> list[GridCell]:
+    """The value cells at the end of a row. A table flattened to text may leave the last
+    header cell (总计) in front of the values; an HTML values row is all values."""
+    k = len(row)
+    while k > 0 and parse_value(row[k - 1].text)[2]:
+        k -= 1
+    return row[k:] if k == 0 or row[k - 1].table < 0 else []
+
+
 # ---------------------------------------------------------------- entry point
 
 def extract_statistics(tree) -> Statistics:
     """Detect the template and read every statistics table of a report page."""
-    grids = html_grids(tree)
+    return statistics_of(html_grids(tree))
+
+
+def statistics_of(grids: list[Grid]) -> Statistics:
+    """Detect the template and read every statistics table of the grids (HTML, DOCX, PDF
+    tables or text-flattened tables alike)."""
     template_id = detect_template(grids)
     if template_id is None:
         return Statistics(None, [], ["no statistics table found"] if grids else [])

@@ -1,0 +1,223 @@
+"""Which format a report document is, and DOCX / PDF / plain text → a :class:`Document`.
+
+HTML pages go through clean.py; the other formats are read here into the same parts a
+page gives: a title, text lines (paragraphs; a table row is one line, cells joined by
+`` | ``), and the tables as :class:`archive.tables.Grid` (spans kept), so statistics.py
+reads every source the same way.
+
+    >>> sniff(b'%PDF-1.4 ...', None, 'x.htm'), sniff(b'PK\\x03\\x04', None, 'a.docx')
+    ('pdf', 'docx')
+    >>> sniff(OLE_MAGIC + bytes(8), None, 'a.wps'), sniff('年报'.encode(), 'text/plain', 'a')
+    ('wps', 'txt')
+
+Provenance: ``source_table`` is the table's index in the document (DOCX: body order;
+PDF: page order, top to bottom), ``source_row``/``source_col`` its grid row and column.
+DOC, WPS and XLS (OLE compound files) cannot be read without LibreOffice: the caller
+records an ``unreadable_format`` check instead.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+from archive.tables import Grid, GridCell, squeeze
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+UNREADABLE = ("doc", "wps", "xls", "xlsx")
+_EXTENSIONS = {"pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps", "xls": "xls",
+               "xlsx": "xlsx", "txt": "txt", "et": "xls"}
+
+
+@dataclass
+class Document:
+    title: str | None
+    lines: list[str]
+    grids: list[Grid] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+
+
+def sniff(body: bytes, content_type: str | None, url: str) -> str:
+    """html | pdf | docx | xlsx | doc | wps | xls | txt, from magic bytes, then type, then URL."""
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    ext = re.sub(r"[?#].*$", "", url or "").rsplit(".", 1)[-1].lower()
+    head = body[:1024].lstrip()
+    if head.startswith(b"%PDF") or ctype == "application/pdf":
+        return "pdf"
+    if body.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(body)).namelist()
+        except zipfile.BadZipFile:
+            names = []
+        if "word/document.xml" in names:
+            return "docx"
+        if any(n.startswith("xl/") for n in names):
+            return "xlsx"
+        if ext in ("docx", "xlsx"):
+            return ext
+    if body.startswith(OLE_MAGIC):
+        if ext in ("doc", "wps", "xls") or "excel" in ctype:
+            return _EXTENSIONS.get(ext, "xls" if "excel" in ctype else "doc")
+        return "wps" if "wps" in ctype else "doc"
+    if ctype == "text/plain" or ext == "txt":
+        return "txt"
+    if ctype in ("", "text/html", "application/xhtml+xml") or re.search(rb"<(html|body|p|div|table)\b", head, re.I):
+        return "html"
+    return _EXTENSIONS.get(ext, "html")
+
+
+def decode_text(body: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (covers GBK/GB2312)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return body.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return body.decode("utf-8", "replace")
+
+
+def _title_from(lines: list[str]) -> str | None:
+    """The first lines up to one ending like a report title (titles wrap over two lines)."""
+    for i, line in enumerate(lines[:4]):
+        joined = "".join(l.strip() for l in lines[:i + 1])
+        if re.search(r"(报告|報告|年报|年報)$", joined) and len(joined) <= 80:
+            return joined
+    return None
+
+
+def read_txt(body: bytes) -> Document:
+    lines = [l.rstrip() for l in decode_text(body).splitlines()]
+    lines = [l for l in lines if l.strip()]
+    return Document(_title_from(lines), lines)
+
+
+# ------------------------------------------------------------------ DOCX
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _tc_text(tc) -> str:
+    paragraphs = ["".join(t.text or "" for t in p.iter(_W + "t")) for p in tc.iter(_W + "p")]
+    return " ".join(p.strip() for p in paragraphs if p.strip())
+
+
+def _docx_grid(tbl, index: int) -> Grid:
+    """A w:tbl → Grid; gridSpan is a colspan, vMerge="continue" continues the cell above."""
+    slots: dict[tuple[int, int], GridCell] = {}
+    trs = tbl.findall(_W + "tr")
+    for r, tr in enumerate(trs):
+        c = 0
+        for tc in tr.findall(_W + "tc"):
+            pr = tc.find(_W + "tcPr")
+            span = pr.find(_W + "gridSpan") if pr is not None else None
+            merge = pr.find(_W + "vMerge") if pr is not None else None
+            colspan = int(span.get(_W + "val", "1")) if span is not None else 1
+            continues = merge is not None and merge.get(_W + "val", "continue") == "continue"
+            above = slots.get((r - 1, c))
+            if continues and above is not None:
+                for dc in range(colspan):
+                    source = slots.get((r - 1, c + dc), above)
+                    slots[(r, c + dc)] = GridCell(source.text, source.raw, False, index,
+                                                  source.row, source.col, source.rowspan + 1,
+                                                  source.colspan)
+            else:
+                raw = _tc_text(tc)
+                for dc in range(colspan):
+                    slots[(r, c + dc)] = GridCell(squeeze(raw), raw, dc == 0, index, r, c, 1,
+                                                  colspan)
+            c += colspan
+    width = max((c + 1 for _, c in slots), default=0)
+    return Grid(index, [[slots.get((r, c)) for c in range(width)] for r in range(len(trs))])
+
+
+def _grid_lines(grid: Grid) -> list[str]:
+    return [" | ".join(c.raw for c in grid.own_cells(r) if c.raw) for r in range(len(grid.rows))]
+
+
+def read_docx(body: bytes) -> Document:
+    import docx   # python-docx
+
+    document = docx.Document(io.BytesIO(body))
+    lines: list[str] = []
+    grids: list[Grid] = []
+    for element in document.element.body.iterchildren():
+        if element.tag == _W + "p":
+            text = "".join(t.text or "" for t in element.iter(_W + "t")).strip()
+            if text:
+                lines.append(text)
+        elif element.tag == _W + "tbl":
+            grid = _docx_grid(element, len(grids))
+            grids.append(grid)
+            lines += [l for l in _grid_lines(grid) if l]
+    props = document.core_properties
+    meta = {k: v for k, v in (("title", props.title), ("created", props.created)) if v}
+    return Document(_title_from(lines), lines, grids, meta)
+
+
+# ------------------------------------------------------------------ PDF
+
+def _edges(values: list[float], tolerance: float = 2.0) -> list[float]:
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > tolerance:
+            out.append(v)
+    return out
+
+
+def _nearest(edges: list[float], v: float) -> int:
+    return min(range(len(edges)), key=lambda i: abs(edges[i] - v))
+
+
+def _pdf_grid(page, table, index: int) -> Grid:
+    """pdfplumber table → Grid, spans rebuilt from the cells' bounding boxes."""
+    boxes = table.cells
+    xs = _edges([b[0] for b in boxes] + [b[2] for b in boxes])
+    ys = _edges([b[1] for b in boxes] + [b[3] for b in boxes])
+    slots: dict[tuple[int, int], GridCell] = {}
+    for x0, top, x1, bottom in sorted(boxes, key=lambda b: (b[1], b[0])):
+        r0, r1 = _nearest(ys, top), _nearest(ys, bottom)
+        c0, c1 = _nearest(xs, x0), _nearest(xs, x1)
+        if r1 <= r0 or c1 <= c0 or (r0, c0) in slots:
+            continue
+        inside = page.filter(lambda o, b=(x0, top, x1, bottom): o.get("object_type") != "char"
+                             or (b[0] <= (o["x0"] + o["x1"]) / 2 <= b[2]
+                                 and b[1] <= (o["top"] + o["bottom"]) / 2 <= b[3]))
+        raw = re.sub(r"\s+", " ", inside.crop((x0, top, x1, bottom), strict=False)
+                     .extract_text() or "").strip()
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                slots[(r, c)] = GridCell(squeeze(raw), raw, (r, c) == (r0, c0), index, r0, c0,
+                                         r1 - r0, c1 - c0)
+    rows = [[slots.get((r, c)) for c in range(len(xs) - 1)] for r in range(len(ys) - 1)]
+    return Grid(index, [row for row in rows if any(row)])
+
+
+def read_pdf(body: bytes) -> Document:
+    import pdfplumber
+
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    lines: list[str] = []
+    grids: list[Grid] = []
+    with pdfplumber.open(io.BytesIO(body)) as pdf:
+        meta = {k: v for k, v in (pdf.metadata or {}).items() if isinstance(v, str)}
+        for page in pdf.pages:
+            tables = page.find_tables()
+            boxes = [t.bbox for t in tables]
+
+            def outside(obj, boxes=boxes):
+                cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+                return not any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
+
+            items: list[tuple[float, list[str]]] = []
+            for table in tables:
+                grid = _pdf_grid(page, table, len(grids))
+                grids.append(grid)
+                items.append((table.bbox[1], [l for l in _grid_lines(grid) if l]))
+            text_page = page.filter(lambda o: o.get("object_type") != "char" or outside(o))
+            for line in text_page.extract_text_lines():
+                items.append((line["top"], [line["text"].strip()]))
+            for _, block in sorted(items, key=lambda pair: pair[0]):
+                lines += [l for l in block if l]
+    return Document(_title_from(lines), lines, grids, meta)
