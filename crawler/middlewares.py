@@ -10,6 +10,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, resolve_encoding
 from scrapy.responsetypes import responsetypes
 
 from crawler.discover import canonical_url
@@ -118,3 +120,37 @@ class RetryBackoff:
         if retries:
             await asyncio.sleep(min(self.base * 2 ** (retries - 1), self.most))
         return None
+
+
+def effective_charset(content_type: str, body: bytes) -> str | None:
+    """The charset to read a page with when its HTTP header is wrong: the header's
+    charset if the body decodes with it, else the page's own <meta> charset (read as its
+    superset: gb2312/gbk → gb18030). None when the header can stay."""
+    declared = http_content_type_encoding(content_type)
+    if declared:
+        try:
+            body.decode(declared)
+            return None
+        except (UnicodeDecodeError, LookupError):
+            pass
+    in_page = html_body_declared_encoding(body)
+    if in_page and in_page != declared:
+        return resolve_encoding(in_page)
+    return None
+
+
+class EncodingFix:
+    """Portals that declare one charset in the HTTP header and write another: trust what
+    decodes. (Scrapy believes the header first.)"""
+
+    def process_response(self, request, response):
+        if not isinstance(response, HtmlResponse) or request.meta.get("playwright"):
+            return response
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        charset = effective_charset(content_type, response.body)
+        if not charset:
+            return response
+        media_type = content_type.split(";")[0].strip() or "text/html"
+        headers = response.headers.copy()
+        headers["Content-Type"] = f"{media_type}; charset={charset}"
+        return response.replace(headers=headers, encoding=charset)

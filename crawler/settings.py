@@ -40,6 +40,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PrivateAddressGuard": 50,
     "crawler.middlewares.RetryBackoff": 540,
     "crawler.middlewares.ConditionalRequests": 560,
+    "crawler.middlewares.EncodingFix": 570,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,

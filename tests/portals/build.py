@@ -9,18 +9,25 @@
 import hashlib
 import html
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from string import Template
+from typing import Callable
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from . import spec, tables
 from .truth import expected_report
 
 HERE = Path(__file__).parent
 SITE_DATE = datetime(2024, 3, 1, tzinfo=timezone.utc)  # Last-Modified of pages without a date
-TYPES = {".html": "text/html", ".htm": "text/html", ".shtml": "text/html", ".js": "application/javascript",
+TYPES = {".html": "text/html", ".htm": "text/html", ".shtml": "text/html", ".jsp": "text/html",
+         ".js": "application/javascript",
          ".json": "application/json", ".css": "text/css", ".txt": "text/plain"}
+
+
+TRACKING = ("from", "spm", "share", "source")  # and utm_*: ignored by the servers, as real CMSs do
 
 
 @dataclass
@@ -28,10 +35,27 @@ class Resource:
     body: bytes
     content_type: str
     last_modified: datetime = SITE_DATE
+    status: int = 200
+    headers: dict = field(default_factory=dict)  # e.g. Location, Content-Disposition
     etag: str = field(init=False)
 
     def __post_init__(self):
         self.etag = '"' + hashlib.sha1(self.body).hexdigest()[:16] + '"'
+
+
+@dataclass
+class Dynamic:
+    """A page computed from the request's parameters (query string and POSTed form)."""
+    answer: Callable[[dict], "Resource | None"]
+
+
+def site_key(url: str) -> str:
+    """The key of a page in a site: its path, plus its query without tracking parameters in
+    sorted order (list.jsp?columnId=302&pageIndex=3 and list.jsp?pageIndex=3&columnId=302 are one)."""
+    parts = urlsplit(url)
+    params = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                    if k.lower() not in TRACKING and not k.lower().startswith("utm_"))
+    return (parts.path or "/") + ("?" + urlencode(params) if params else "")
 
 
 def chrome(name: str) -> Template:
@@ -57,17 +81,20 @@ class SiteBuilder:
 
     # ---- output --------------------------------------------------------------------------
     def add(self, path: str, text: str, last_modified: datetime = SITE_DATE) -> None:
-        suffix = Path(path.rstrip("/") or "/index.html").suffix or ".html"
-        if path.endswith("/"):
+        bare = urlsplit(path).path
+        suffix = Path(bare.rstrip("/") or "/index.html").suffix or ".html"
+        if bare.endswith("/"):
             suffix = ".html"
         ctype = TYPES.get(suffix, "application/octet-stream")
         if ctype == "text/html" and self.p["encoding"] != "utf-8":
             body = text.encode(self.p["encoding"])  # strict: every page must be encodable
+            if self.p.get("header_charset"):  # a server that declares the wrong charset
+                ctype += f"; charset={self.p['header_charset']}"
         else:
             body = text.encode("utf-8")
             if ctype.startswith("text/") or ctype.endswith(("json", "javascript")):
                 ctype += "; charset=utf-8"
-        self.site[path] = Resource(body, ctype, last_modified.replace(tzinfo=timezone.utc))
+        self.site[site_key(path)] = Resource(body, ctype, last_modified.replace(tzinfo=timezone.utc))
 
     def page(self, path, title, crumbs, main, meta="", last_modified=SITE_DATE):
         nav = "".join(f'<li><a href="{href}">{esc(text)}</a></li>' for text, href in self.p["nav"])
@@ -78,7 +105,7 @@ class SiteBuilder:
                                  for t, h in trail)
         else:
             crumb_html = sep.join(f'<a href="{h}">{esc(t)}</a>' for t, h in trail)
-        text = chrome(f"{self.style}_layout.html").substitute(
+        text = chrome(f"{self.p.get('chrome', self.style)}_layout.html").substitute(
             site_name=esc(self.p["site_name"]), site_code=self.p["site_code"], meta=meta,
             page_title=esc(f"{title}_{self.p['site_name']}"), nav=nav, breadcrumb=crumb_html,
             main=main, sponsor=esc(self.p["sponsor"]), icp=esc(self.p["icp"]), beian=esc(self.p["beian"]))
@@ -188,7 +215,7 @@ class SiteBuilder:
                      f'\n<p style="text-align: right;">{esc(date)}</p>')
         date = when(item).strftime(self.p["date_format"])
         source = item.get("source") or ""
-        main = chrome(f"{self.style}_article.html").substitute(
+        main = chrome(f"{self.p.get('chrome', self.style)}_article.html").substitute(
             title=esc(item["title"]), body=body, date=date, date_label=self.p["date_label"], source=esc(source))
         meta = ""
         if self.style == "trs":
@@ -204,7 +231,8 @@ class SiteBuilder:
             return raw.split("-->", 1)[1] if raw.startswith("<!--") else raw
         if "paragraphs" in item:
             return "\n".join(f"<p>{esc(t)}</p>" for t in item["paragraphs"])
-        lines = (HERE / "texts" / item["text"]).read_text(encoding="utf-8").splitlines()
+        lines = replace_all((HERE / "texts" / item["text"]).read_text(encoding="utf-8"),
+                            item.get("replace", [])).splitlines()
         parts = [f'<p style="text-align: center;"><strong>{esc(item["title"])}</strong></p>']
         for line in lines:
             if not line.strip() or line.startswith("#"):
@@ -226,27 +254,80 @@ class SiteBuilder:
         return tables.legacy_table(item["legacy_year_label"], item["legacy"])
 
 
-def build_site(portal: dict) -> dict[str, Resource]:
+def replace_all(text: str, pairs) -> str:
+    """Every replacement at once (2022年→2021年 and 2023年→2022年 do not chain)."""
+    mapping = dict(pairs)
+    if not mapping:
+        return text
+    pattern = re.compile("|".join(re.escape(k) for k in sorted(mapping, key=len, reverse=True)))
+    return pattern.sub(lambda m: mapping[m.group(0)], text)
+
+
+def build_site(portal: dict, changed: bool = False) -> dict[str, Resource]:
+    if "columns" in portal:
+        from .build_patterns import PatternSiteBuilder
+        return PatternSiteBuilder(portal, changed).build()
     return SiteBuilder(portal).build()
+
+
+OLD_LIST_VIA = {"trs": ["script-pager"], "hanweb": ["json"], "jx": ["pager"]}
+
+
+def columns_truth(p: dict) -> list[dict]:
+    """Every report column with the mechanisms a crawler needs to list it (`list_via`):
+    static (plain links), pager (<a> 下一页 / ?page=), script-pager (createPageHTML), datastore
+    (Hanweb XML in <script type="text/xml"> + dataproxy.jsp), json (a JSON endpoint the page's script
+    reads), iframe (the list is another document), browser (nothing but a browser finds the items)."""
+    if "columns" not in p:
+        col = p["column"]
+        return [{"path": col["path"], "link_text": col["title"], "parent": None, "list_pages": len(col["pages"]),
+                 "list_via": OLD_LIST_VIA[p["style"]], "json": col.get("json")}]
+    out = []
+    for col in p["columns"]:
+        parent = next((c["path"] for c in p["columns"] if col["path"] in c.get("children", [])), None)
+        n = len(col.get("ids", [])) or sum(len(x) for x in col.get("pages", []))
+        pages = len(col["pages"]) if "pages" in col else -(-n // col["per_page"]) if "per_page" in col else 0
+        entry = {"path": col["path"], "link_text": col["title"], "parent": parent, "list_pages": pages,
+                 "list_via": col["list_via"].split("+"), "json": None}
+        if col["list_via"] == "datastore":
+            entry.update(total_records=n, per_page=col["per_page"], columnid=col["columnid"], unitid=col["unitid"],
+                         dataproxy="/module/web/jpage/dataproxy.jsp")
+        if col["list_via"].startswith("iframe"):
+            entry.update(iframe=f"list.jsp?columnId={col['column_id']}&{col['page_param']}=1",
+                         page_param=col["page_param"])
+        out.append(entry)
+    return out
 
 
 def expected() -> dict:
     """Ground truth for the crawler and the parsers (written to expected.json)."""
-    portals = []
+    portals, changed = [], None
     for p in spec.PORTALS:
-        col = p["column"]
-        first_page = col["path"]
-        portals.append({
+        columns = columns_truth(p)
+        first = columns[0]
+        entry = {
             "name": p["name"], "style": p["style"], "host": p["host"], "encoding": p["encoding"],
             "site_name": p["site_name"],
             "disclosure": {"path": p["disclosure"]["path"], "link_text": p["disclosure"]["title"]},
-            "column": {"path": first_page, "link_text": col["title"], "list_pages": len(col["pages"]),
-                       "json": col.get("json")},
+            "column": {k: first[k] for k in ("path", "link_text", "list_pages", "json")},
+            "columns": columns,
             "reports": [expected_report(p, i) for i in p["items"] if i["kind"] == "report"],
             "non_reports": [{"title": i["title"], **({"url": i["url"]} if "url" in i else {"path": i["path"]})}
                             for i in p["items"] if i["kind"] != "report"],
-        })
-    return {"portals": portals, "boilerplate": spec.BOILERPLATE,
+        }
+        for key in ("declared_charset", "header_charset", "home"):
+            if key in p:
+                entry[key] = p[key]
+        if "redirects" in p:
+            entry["redirects"] = [{"path": a, "via": v, "to": b} for a, v, b in p["redirects"]]
+        if "more" in p["disclosure"]:
+            entry["more"] = {"on": p["disclosure"]["path"], "heading": p["disclosure"]["more"]["title"],
+                             "href": p["disclosure"]["more"]["href"]}
+        portals.append(entry)
+        for item in p["items"]:
+            if item.get("changes"):
+                changed = {"portal": p["name"], "path": item["path"], "added_text": item["changes"]}
+    return {"portals": portals, "boilerplate": spec.BOILERPLATE, "changed": changed,
             "note": "generated by `python -m tests.portals --write-expected`; checked against the served pages "
                     "by tests/test_portals.py"}
 

@@ -5,21 +5,27 @@
     ['http://127.0.0.11:40123/', 'http://127.0.0.12:38211/', 'http://127.0.0.13:45071/']
 
 Plain stdlib: one ThreadingHTTPServer per address, pages built in memory at start. Unknown paths
-answer 404; ETag / Last-Modified answer If-None-Match / If-Modified-Since with 304; the query
-string is ignored (so `?from=list` reaches the same page).
+answer 404; ETag / Last-Modified answer If-None-Match / If-Modified-Since with 304. Tracking
+parameters (from, utm_*, spm) are ignored; other query parameters select a page when the site has
+one for them (list.jsp?columnId=302&pageIndex=3, content.jsp?id=…), are computed from by Dynamic
+pages (Hanweb's dataproxy.jsp, GET or POST), and are ignored otherwise.
+
+    running_portals(delay=0.2)     # every answer waits 0.2 s (a slow portal, for resume tests)
+    running_portals(changed=True)  # one report (expected.json `changed`) shows another text and ETag
 """
 import csv
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from . import spec
-from .build import Resource, build_site
+from .build import Dynamic, Resource, build_site, site_key
 
 CSV_FIELDS = ["name", "url", "region_code", "province", "city", "level"]
 
@@ -36,6 +42,7 @@ class Portal:
 
 class PortalHandler(BaseHTTPRequestHandler):
     site: dict[str, Resource] = {}
+    delay: float = 0.0
     server_version = "nianbao-test-portal/1.0"
     protocol_version = "HTTP/1.1"
 
@@ -45,9 +52,27 @@ class PortalHandler(BaseHTTPRequestHandler):
     def do_GET(self):
         self.respond(send_body=True)
 
-    def respond(self, send_body: bool) -> None:
-        path = urlsplit(self.path).path or "/"
-        res = self.site.get(path)
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        form = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+        self.respond(send_body=True, form=form)
+
+    def lookup(self, form: str = "") -> Resource | None:
+        key = site_key(self.path)
+        res = self.site.get(key)
+        if res is None:
+            res = self.site.get(urlsplit(self.path).path or "/")
+        if isinstance(res, Dynamic):
+            params = dict(parse_qsl(urlsplit(self.path).query) + parse_qsl(form))
+            res = res.answer(params)
+        elif self.command == "POST":
+            res = None
+        return res
+
+    def respond(self, send_body: bool, form: str = "") -> None:
+        if self.delay:
+            time.sleep(self.delay)
+        res = self.lookup(form)
         if res is None:
             body = b"<html><body><h1>404 Not Found</h1></body></html>"
             self.send_response(404)
@@ -56,6 +81,13 @@ class PortalHandler(BaseHTTPRequestHandler):
             self.end_headers()
             if send_body:
                 self.wfile.write(body)
+            return
+        if res.status != 200:
+            self.send_response(res.status)
+            for name, value in res.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return
         if self.not_modified(res):
             self.send_response(304)
@@ -68,6 +100,8 @@ class PortalHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(res.body)))
         self.send_header("ETag", res.etag)
         self.send_header("Last-Modified", format_datetime(res.last_modified, usegmt=True))
+        for name, value in res.headers.items():
+            self.send_header(name, value)
         self.end_headers()
         if send_body:
             self.wfile.write(res.body)
@@ -93,16 +127,24 @@ def _portal_specs(sites) -> list[dict]:
     if sites is None:
         return spec.PORTALS
     wanted = set(sites)
+    unknown = wanted - {p["name"] for p in spec.PORTALS}
+    if unknown:
+        raise ValueError(f"no such portal: {sorted(unknown)}")
     return [p for p in spec.PORTALS if p["name"] in wanted]
 
 
 @contextmanager
-def running_portals(port: int = 0, sites=None) -> Iterator[list[Portal]]:
-    """Start the portals (all, or those named in `sites`); port 0 = an ephemeral port per address."""
+def running_portals(port: int = 0, sites=None, delay: float = 0.0,
+                    changed: bool = False) -> Iterator[list[Portal]]:
+    """Start the portals (all, or those named in `sites`); port 0 = an ephemeral port per address.
+
+    delay: seconds every request waits; changed: serve the changed version of the report named
+    in expected.json `changed` (another text, ETag and Last-Modified)."""
     servers, portals = [], []
     try:
         for p in _portal_specs(sites):
-            handler = type(f"Handler_{p['name']}", (PortalHandler,), {"site": build_site(p)})
+            handler = type(f"Handler_{p['name']}", (PortalHandler,),
+                           {"site": build_site(p, changed=changed), "delay": delay})
             server = ThreadingHTTPServer((p["host"], port), handler)
             server.daemon_threads = True
             servers.append(server)

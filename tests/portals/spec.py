@@ -309,3 +309,9 @@ PORTALS = [
         ],
     },
 ]
+
+
+# The portals of the discovery patterns of issue 3 (datastore, redirects/iframe/query pager, attachments).
+from .spec_patterns import PORTALS as _PATTERN_PORTALS  # noqa: E402  (spec_patterns reads the constants above)
+
+PORTALS += _PATTERN_PORTALS

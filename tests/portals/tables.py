@@ -158,3 +158,20 @@ def legacy_table(year_label: str, rows: list) -> str:
     body = "".join(f"<tr>{_cell(i)}{_cell(u)}{_cell(_num(y))}{_cell(_num(c))}</tr>"
                    for i, u, y, c in rows)
     return '<table border="1" cellspacing="0">' + head + body + "</table>"
+
+
+# ---- the same tables as cells, for DOCX and XLSX files ---------------------------------------
+
+def html_grid(table) -> list[tuple[int, int, int, int, str]]:
+    """(row, col, rowspan, colspan, text) of every cell of an lxml <table>, spans resolved."""
+    taken, cells = set(), []
+    for r, tr in enumerate(table.xpath(".//tr")):
+        c = 0
+        for td in tr.xpath("./td | ./th"):
+            while (r, c) in taken:
+                c += 1
+            rs, cs = int(td.get("rowspan", 1)), int(td.get("colspan", 1))
+            taken |= {(r + i, c + j) for i in range(rs) for j in range(cs)}
+            cells.append((r, c, rs, cs, td.text_content().replace("\xa0", " ").strip()))
+            c += cs
+    return cells

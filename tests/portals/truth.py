@@ -14,16 +14,37 @@ APPLICATION_CELLS = [("1", "自然人"), ("1", "总计"), ("2", "自然人"), ("
 
 def expected_report(portal: dict, item: dict) -> dict:
     publisher = item.get("source") or item["signature"][0]
+    attachments = item.get("attachments", [])
+    readable = not (item.get("unreadable") or item.get("tables_as_image"))
+    tracking = portal["column"].get("tracking", {}) if "column" in portal else {}
     return {
         "path": item["path"], "title": item["title"], "agency": item["agency"], "year": item["year"],
         "publisher": publisher, "published_date": item["published"][:10],
         "date_label": portal["date_label"], "template": item["template"],
         "inconsistent": bool(item.get("inconsistent")),
-        "also_at": [item["path"] + q for i, q in portal["column"].get("tracking", {}).items()
-                    if i == item["id"]],
+        "also_at": item.get("also_at") or [item["path"] + q for i, q in tracking.items() if i == item["id"]],
+        "linked_from": linked_from(portal, item),
+        "source_format": _format(attachments),
+        "attachments": [{"path": a["href"], "format": a["file"].rsplit(".", 1)[1], "part": a["part"],
+                         "filename": a["name"], "content_type": a["type"]} for a in attachments],
+        "failing_checks": item.get("failing_checks", []),
         "signature": item["signature"], "corpus": item["corpus"], "values_from": item["values_from"],
-        "values": values(item),
+        "values": values(item) if readable else [],
     }
+
+
+def _format(attachments) -> str:
+    """The format of the document carrying the report's text (html when it is the page)."""
+    text = [a for a in attachments if a["part"] in ("report", "text")]
+    return text[0]["file"].rsplit(".", 1)[1] if text else "html"
+
+
+def linked_from(portal: dict, item: dict) -> list[str]:
+    """Paths of the report columns whose lists link the item."""
+    if "columns" not in portal:
+        return [portal["column"]["path"]]
+    return [c["path"] for c in portal["columns"]
+            if item["id"] in c.get("ids", []) or any(item["id"] in page for page in c.get("pages", []))]
 
 
 def values(item: dict) -> list[dict]:
