@@ -86,3 +86,200 @@ def test_archive_is_read_only(datasette_url):
     sql = quote("delete from reports")
     with pytest.raises(HTTPError):
         urlopen(f"{datasette_url}/archive.json?sql={sql}", timeout=10)
+
+
+# -- every canned query, against SQL written independently on the archive file -------------
+
+def sql(crawled, query, params=()):
+    import sqlite3
+
+    with sqlite3.connect(crawled["db"]) as conn:
+        return conn.execute(query, params).fetchall()
+
+
+def query(datasette_url, name, **params):
+    from urllib.parse import urlencode
+
+    return rows(f"{datasette_url}/archive/{name}.json?{urlencode(params)}")
+
+
+def test_every_canned_query_answers(datasette_url):
+    for name in METADATA["databases"]["archive"]["queries"]:
+        assert isinstance(query(datasette_url, name), list), name
+
+
+def test_top_requests_within_a_province(datasette_url, crawled):
+    (year,), = sql(crawled, "SELECT max(year) FROM reports WHERE portal = 'pingtan' AND template <> 'pre2019'")
+    found = query(datasette_url, "top_requests", year=year, province="福建省")
+    assert found and {r["province"] for r in found} == {"福建省"}
+    assert [r["report_id"] for r in found] == [r[0] for r in sql(
+        crawled, "SELECT r.id FROM reports r JOIN applications a ON a.report_id = r.id WHERE r.portal = 'pingtan' "
+                 "AND r.year = ? AND a.row_code = '1' AND a.applicant = '总计'", [year])]
+
+
+def test_state_secret_refusals_every_year(datasette_url, crawled):
+    for (year,) in sql(crawled, "SELECT DISTINCT year FROM reports WHERE year IS NOT NULL"):
+        expected = {r[0] for r in sql(crawled, "SELECT a.report_id FROM applications a JOIN reports r ON r.id = a.report_id "
+                                               "WHERE a.row_code = '3.3.1' AND a.applicant = '总计' AND a.value > 0 AND r.year = ?", [year])}
+        assert {r["report_id"] for r in query(datasette_url, "state_secret_refusals", year=year)} == expected
+
+
+def test_refusal_reasons_by_province_and_year(datasette_url, crawled):
+    found = query(datasette_url, "refusal_reasons", province="福建省", year=2021)
+    assert len(found) == 8 and {r["province"] for r in found} == {"福建省"}
+    (total,), = sql(crawled, "SELECT sum(a.value) FROM applications a JOIN reports r ON r.id = a.report_id "
+                             "WHERE r.portal = 'pingtan' AND r.year = 2021 AND a.row_code LIKE '3.3.%' AND a.applicant = '总计'")
+    assert sum(r["requests"] for r in found) == total
+    provinces = {r[0] for r in sql(crawled, "SELECT DISTINCT g.province FROM applications a JOIN reports r ON r.id = a.report_id "
+                                            "JOIN regions g ON g.portal = r.portal WHERE a.row_code LIKE '3.3.%'")}
+    assert {r["province"] for r in query(datasette_url, "refusal_reasons")} == provinces >= {"福建省"}
+
+
+def test_failed_checks_by_rule(datasette_url):
+    assert {r["check_name"] for r in query(datasette_url, "failed_checks", check_name="balance")} == {"balance"}
+    assert query(datasette_url, "failed_checks", check_name="no_such_rule") == []
+
+
+def test_agency_over_years(datasette_url, expected):
+    years = sorted(r["year"] for p in expected["portals"] for r in p["reports"] if "平潭" in (r["agency"] or ""))
+    found = query(datasette_url, "agency_over_years", agency="平潭")
+    assert [r["year"] for r in found] == years
+    latest = next(r for p in expected["portals"] for r in p["reports"] if r["agency"] == "平潭综合实验区" and r["year"] == 2022)
+    new = next(v["value"] for v in latest["values"] if v.get("row_code") == "1" and v.get("applicant") == "总计")
+    assert next(r for r in found if r["year"] == 2022)["new_requests"] == new
+
+
+def test_corrected_by_review_or_court(datasette_url, crawled):
+    expected = set(sql(crawled, "SELECT report_id, proceeding, value FROM reviews WHERE result = '结果纠正' AND value > 0"))
+    found = query(datasette_url, "corrected_by_review_or_court")
+    assert expected and {(r["report_id"], r["proceeding"], r["corrected"]) for r in found} == expected
+    assert all(r["year"] == 2022 for r in query(datasette_url, "corrected_by_review_or_court", year=2022))
+
+
+def test_portals_without_report(datasette_url, crawled):
+    for year in (2013, 2021, 2023, 1999):
+        have = {r[0] for r in sql(crawled, "SELECT DISTINCT portal FROM reports WHERE year = ?", [year])}
+        found = {r["portal"] for r in query(datasette_url, "portals_without_report", year=year)}
+        assert found == {r[0] for r in sql(crawled, "SELECT name FROM portals")} - have, year
+
+
+def test_largest_changes(datasette_url, crawled):
+    by_key = {(agency, portal, year): value for agency, portal, year, value in sql(
+        crawled, "SELECT r.agency, r.portal, r.year, a.value FROM applications a JOIN reports r ON r.id = a.report_id "
+                 "WHERE a.row_code = '1' AND a.applicant = '总计' AND a.value IS NOT NULL")}
+    changes = sorted((abs(v - by_key[(a, p, y - 1)]), y) for (a, p, y), v in by_key.items() if (a, p, y - 1) in by_key)
+    found = query(datasette_url, "largest_changes")
+    assert changes and len(found) == len(changes)
+    assert abs(found[0]["change"]) == changes[-1][0]
+    assert all(r["after"] - r["before"] == r["change"] and r["to_year"] == r["from_year"] + 1 for r in found)
+
+
+@pytest.mark.parametrize("term", ["公开", "涉密", "國家秘密"])
+def test_search_within_a_province(datasette_url, crawled, term):
+    from archive.search import simplified
+
+    like = f"%{simplified(term)}%"
+    for province in ("福建省", ""):
+        expected = {r[0] for r in sql(crawled, "SELECT r.id FROM reports r LEFT JOIN regions g ON g.portal = r.portal "
+                                               "WHERE (r.text_simplified LIKE ? OR r.title LIKE ?) AND (? = '' OR g.province = ?)",
+                                      [like, like, province, province])}
+        found = query(datasette_url, "search_reports", q=term, province=province)
+        assert expected and {r["report_id"] for r in found} == expected, (term, province)
+        assert all(r["agency"] and r["year"] and r["title"] for r in found)
+
+
+def test_requests_over_years(datasette_url, crawled):
+    expected = dict(sql(crawled, "SELECT r.year, sum(a.value) FROM applications a JOIN reports r ON r.id = a.report_id "
+                                 "WHERE a.row_code = '1' AND a.applicant = '总计' GROUP BY r.year"))
+    found = query(datasette_url, "requests_over_years")
+    assert {r["year"]: r["new_requests"] for r in found} == expected
+    assert [r["year"] for r in query(datasette_url, "requests_over_years", agency="平潭")] == [2019, 2020, 2021, 2022]
+
+
+def test_archive_freshness(datasette_url, crawled):
+    found = query(datasette_url, "archive_freshness")
+    assert {r["portal"]: r["reports"] for r in found} == dict(sql(
+        crawled, "SELECT p.name, count(r.id) FROM portals p LEFT JOIN reports r ON r.portal = p.name GROUP BY p.name"))
+    assert all(r["last_fetched"] for r in found)
+
+
+# -- views ----------------------------------------------------------------------------
+
+def test_report_summary_matches_the_published_figures(datasette_url, expected):
+    checked = False
+    for portal in expected["portals"]:
+        for report in portal["reports"]:
+            new = [v["value"] for v in report["values"] if v.get("row_code") == "1" and v.get("applicant") == "总计"]
+            if not new:
+                continue
+            found = rows(f"{datasette_url}/archive/report_summary.json?title__exact={quote(report['title'])}")
+            stored = found and rows(f"{datasette_url}/archive/applications.json?report_id={found[0]['report_id']}&_size=1")
+            if stored:  # whether every report was crawled and parsed is test_crawl_e2e's business
+                assert [r["new_requests"] for r in found] == new, report["title"]
+                checked = True
+    assert checked
+
+
+def test_regions_from_the_region_code(datasette_url):
+    pingtan, = rows(f"{datasette_url}/archive/regions.json?portal=pingtan")
+    assert (pingtan["province_code"], pingtan["province"], pingtan["city_code"], pingtan["city"],
+            pingtan["county_code"]) == ("35", "福建省", "3501", "福州市", "350128")
+    coverage = rows(f"{datasette_url}/archive/coverage.json?portal=pingtan&_sort=year")
+    assert [r["year"] for r in coverage] == [2013, 2019, 2020, 2021, 2022]
+    assert {r["province"] for r in coverage} == {"福建省"}
+
+
+# -- the plugin's pages -----------------------------------------------------------------
+
+def html(url):
+    with urlopen(url, timeout=30) as response:
+        return response.read().decode("utf-8"), response.headers
+
+
+@pytest.mark.parametrize("term", ["公开", "涉密", "國家秘密"])
+def test_search_everything_page(datasette_url, crawled, term):
+    from archive.search import simplified
+
+    page, _ = html(f"{datasette_url}/-/search?q={quote(term)}")
+    like = f"%{simplified(term)}%"
+    for report_id, title, agency, year in sql(crawled, "SELECT id, title, agency, year FROM reports "
+                                                       "WHERE text_simplified LIKE ? OR title LIKE ?", [like, like]):
+        assert f'href="/-/report/{report_id}"' in page and title in page and agency in page and str(year) in page
+    hits = len(sql(crawled, "SELECT id FROM reports WHERE text_simplified LIKE ? OR title LIKE ?", [like, like]))
+    assert f"Reports: {hits}<" in page
+
+
+def test_home_page_has_the_search_box(datasette_url, crawled):
+    page, _ = html(datasette_url + "/")
+    (reports, portals), = sql(crawled, "SELECT count(*), count(DISTINCT portal) FROM reports")
+    assert 'action="/-/search"' in page and f"{reports} reports from {portals} portals" in page
+
+
+def test_report_page(datasette_url, crawled):
+    (report_id, title, url, digest), = sql(crawled, "SELECT id, title, url, document_sha256 FROM reports "
+                                                    "WHERE portal = 'pingtan' AND year = 2021")
+    page, _ = html(f"{datasette_url}/-/report/{report_id}")
+    assert title in page and f'href="{url}"' in page and f"/-/archived/{digest}" in page
+    assert 'class="nianbao-published"' in page and "本年新收政府信息公开申请数量" in page
+    assert 'class="rows-and-columns nianbao-extracted" data-table="applications"' in page
+    with pytest.raises(HTTPError):
+        urlopen(f"{datasette_url}/-/report/999999", timeout=10)
+
+
+def test_archived_copy_is_sandboxed(datasette_url, crawled):
+    (digest,), = sql(crawled, "SELECT document_sha256 FROM reports WHERE portal = 'pingtan' AND year = 2021")
+    page, _ = html(f"{datasette_url}/-/archived/{digest}")
+    assert '<iframe class="nianbao-archived" sandbox=""' in page
+    document, headers = html(f"{datasette_url}/-/archived/{digest}/document")
+    assert headers["Content-Security-Policy"].startswith("sandbox;") and "<script" not in document.lower()
+    source, headers = html(f"{datasette_url}/-/archived/{digest}/document?as=source")
+    assert headers["Content-Type"].startswith("text/plain") and "<html" in source.lower()
+
+
+def test_serving_limits(datasette_url):
+    settings = get_json(f"{datasette_url}/-/settings.json")
+    assert (settings["sql_time_limit_ms"], settings["max_returned_rows"], settings["allow_download"]) == (3000, 2000, False)
+    plugins = {p["name"] for p in get_json(f"{datasette_url}/-/plugins.json")}
+    assert plugins == {"nianbao", "datasette-vega"}
+    databases = get_json(f"{datasette_url}/-/databases.json")
+    assert [d["is_mutable"] for d in databases] == [False]

@@ -1,0 +1,173 @@
+"""The archive in a real browser: headless Chromium (Playwright driving Debian's
+/usr/bin/chromium) against a real `nianbao serve` on loopback. Screenshots go to
+test-artifacts/ (a few are copied by hand to docs/ for the README)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tests.conftest import ARTIFACTS, ROOT, free_port, wait_for_http
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = "/usr/bin/chromium"
+XSS_PAGE = ROOT / "tests" / "fixtures" / "xss_report.html"
+CHART_FRAGMENT = "#g.mark=line&g.x_column=year&g.x_type=ordinal&g.y_column=new_requests&g.y_type=quantitative"
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not Path(CHROMIUM).exists():
+    pytest.skip("no /usr/bin/chromium", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    with playwright_api.sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium")), executable_path=CHROMIUM, headless=True,
+            viewport={"width": 1280, "height": 900}, locale="zh-CN",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser):
+    page = browser.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    yield page
+    page.close()
+
+
+def shot(page, name, full_page=False):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
+def test_search_a_chinese_term_and_open_a_report(page, datasette_url):
+    page.goto(datasette_url + "/")
+    page.fill("#nianbao-q", "国家秘密")
+    page.press("#nianbao-q", "Enter")
+    results = page.locator("table.nianbao-results tbody tr")
+    results.first.wait_for()
+    assert results.count() >= 5
+    assert page.locator("table.nianbao-results mark").first.inner_text() == "国家秘密"
+    shot(page, "search")
+    page.locator("table.nianbao-results a", has_text="平潭综合实验区2021年度").click()
+    page.wait_for_url("**/-/report/*")
+    table = page.locator("table.nianbao-published").first
+    table.wait_for()
+    assert any("本年新收政府信息公开申请数量" in t for t in page.locator("table.nianbao-published").all_inner_texts())
+    assert page.locator("a.original").get_attribute("href").startswith("http://127.0.0.11")
+    page.locator("table.nianbao-published").nth(1).scroll_into_view_if_needed()
+    shot(page, "report")
+    shot(page, "report-full", full_page=True)
+
+
+def test_search_box_on_the_reports_table_finds_traditional_with_simplified(page, datasette_url):
+    page.goto(f"{datasette_url}/archive/reports?_search={quote('公开')}&_col=agency&_col=year")
+    page.locator("table.rows-and-columns tbody tr").first.wait_for()
+    assert page.locator("table.rows-and-columns tbody tr").count() >= 10
+    assert "公开" in page.input_value("#_search")
+
+
+def test_run_a_canned_query_with_a_parameter(page, datasette_url):
+    page.goto(f"{datasette_url}/archive/top_requests")
+    page.fill("input[name=year]", "2022")
+    page.click("form.sql input[type=submit]")
+    page.wait_for_url("**year=2022**")
+    first = page.locator("table.rows-and-columns tbody tr").first
+    first.wait_for()
+    assert "平潭综合实验区" in first.inner_text() and "62" in first.inner_text()
+    shot(page, "canned-query")
+
+
+def test_see_a_chart(page, datasette_url):
+    page.goto(f"{datasette_url}/archive/requests_over_years?province=&agency={CHART_FRAGMENT}")
+    chart = page.locator(".vega-embed canvas.marks, .vega-embed svg.marks").first
+    chart.wait_for(timeout=15000)
+    box = chart.bounding_box()
+    assert box and box["width"] > 100 and box["height"] > 50
+    chart.scroll_into_view_if_needed()
+    shot(page, "chart")
+
+
+# -- a crawled page with script payloads shows as text ----------------------------------------
+
+@contextmanager
+def serving(db: Path):
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "archive.cli", "serve", "--db", str(db), "--port", str(port)],
+                               cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/-/versions.json")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def xss_archive(tmp_path_factory):
+    from archive.ingest import ingest_report
+    from archive.store import Archive
+
+    db = tmp_path_factory.mktemp("xss") / "archive.db"
+    archive = Archive(db)
+    outcome = ingest_report(archive, "http://127.0.0.99/xxgk/2024/xss.html", XSS_PAGE.read_bytes(),
+                            "text/html; charset=utf-8", None, "测试县人民政府2023年政府信息公开工作年度报告")
+    assert outcome == "new"
+    report_id, digest = archive.db.execute("SELECT id, document_sha256 FROM reports").fetchone()
+    archive.db.close()
+    with serving(db) as url:
+        yield url, report_id, digest
+
+
+def no_script_ran(page):
+    assert page.dialogs == []
+    assert page.evaluate("window.pwned === undefined")
+
+
+def test_payloads_on_the_report_page_show_as_text(page, xss_archive):
+    url, report_id, _ = xss_archive
+    page.goto(f"{url}/-/report/{report_id}")
+    page.wait_for_load_state("load")
+    text = page.locator(".nianbao-text").inner_text()
+    assert '<script>alert("text")</script>' in text and "<img src=x onerror=alert(1)>" in text
+    cells = page.locator("table.nianbao-published").inner_text()
+    assert "CELL-PAYLOAD <img src=x onerror=alert(3)>" in cells
+    page.locator("table.nianbao-published td", has_text="规章").click()
+    assert page.locator("table.nianbao-published b").count() == 0  # rebuilt from text: no markup survives
+    no_script_ran(page)
+    assert page.locator(".nianbao-text script, .nianbao-text img, table.nianbao-published img").count() == 0
+    shot(page, "xss-report", full_page=True)
+
+
+def test_payloads_in_the_archived_copy_do_not_run(page, xss_archive):
+    url, _, digest = xss_archive
+    page.goto(f"{url}/-/archived/{digest}")
+    frame = page.frame_locator("iframe.nianbao-archived")
+    body = frame.locator("body")
+    body.wait_for()
+    assert '<script>alert("text")</script>' in body.inner_text()
+    assert "CELL-PAYLOAD <img src=x onerror=alert(3)>" in body.inner_text()
+    frame.locator("a", has_text="相关链接").click()
+    no_script_ran(page)
+    assert frame.locator("script").count() == 0 and frame.locator("[onerror], [onload], [onclick]").count() == 0
+    shot(page, "xss-archived")
+    # Even opened directly (not in the iframe), the document runs nothing: CSP sandbox.
+    page.goto(f"{url}/-/archived/{digest}/document")
+    page.wait_for_load_state("load")
+    no_script_ran(page)
+    page.goto(f"{url}/-/archived/{digest}/document?as=source")
+    assert "<script>window.top.pwned" in page.locator("body").inner_text()
+    no_script_ran(page)
