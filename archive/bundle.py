@@ -49,7 +49,8 @@ def combine(parts: list, is_report_title) -> tuple[object, int, int]:
         source_format=body.source_format, text=body.text, cells=list(parts[stats_i].cells),
         checks=checks, notes=[note for part in parts for note in part.notes],
         **({"sections": body.sections} if hasattr(body, "sections") else {}))
-    if not combined.cells and combined.template in TABLE_TEMPLATES:
+    unreadable = any(c.name == "unreadable_format" for part in parts for c in part.checks)
+    if not combined.cells and combined.template in TABLE_TEMPLATES and not unreadable:
         missing = [c for part in parts for c in part.checks if c.name == "tables_missing"]
         combined.checks.append(missing[0] if missing else tables_missing_check())
     return combined, text_i, stats_i

@@ -222,14 +222,20 @@ def _block_text(el) -> str:
     return "".join(parts)
 
 
-def _container_text(root) -> str:
+def _container(root):
+    """The CMS's body container (the largest match of the first selector that matches)."""
     if root is None:
-        return ""
+        return None
     for selector in page_patterns()["content_selectors"]["selectors"]:
         nodes = [n for n in _select(root, selector) if _squash(n.text_content())]
         if nodes:
-            return max((_block_text(n) for n in nodes), key=len)
-    return ""
+            return max(nodes, key=lambda n: len(_block_text(n)))
+    return None
+
+
+def _container_text(root) -> str:
+    node = _container(root)
+    return _block_text(node) if node is not None else ""
 
 
 # --------------------------------------------------------------------------- text
@@ -258,15 +264,26 @@ def clean_lines(text: str) -> str:
     return "\n".join(line for line in lines if line and not is_boilerplate_line(line))
 
 
+def _trafilatura(html: str, **options) -> str:
+    return clean_lines(trafilatura.extract(html, include_tables=True, include_comments=False,
+                                           include_images=False, include_links=False,
+                                           output_format="txt", deduplicate=False, **options) or "")
+
+
 def _extract_text(html: str, root) -> str:
-    extracted = trafilatura.extract(html, include_tables=True, include_comments=False,
-                                    include_images=False, include_links=False,
-                                    output_format="txt", deduplicate=False) or ""
-    extracted = clean_lines(extracted)
-    container = clean_lines(_container_text(root))
-    if len(extracted) < 0.5 * len(container):
-        return container
-    return extracted
+    """trafilatura over the CMS's body container when there is one (the page around it is
+    chrome), else over the page; the container's plain text when trafilatura finds little."""
+    extracted = _trafilatura(html)
+    node = _container(root)
+    if node is None:
+        return extracted
+    fragment = lxml.html.tostring(node, encoding="unicode")
+    inner = _trafilatura(f"<html><body>{fragment}</body></html>", favor_recall=True)
+    block = clean_lines(_block_text(node))
+    if len(inner) < 0.5 * len(block):
+        inner = block
+    # a container holding only a fragment of the report (a lead paragraph) is not the report
+    return inner if len(inner) >= 0.3 * len(extracted) else extracted
 
 
 # --------------------------------------------------------------------------- title

@@ -12,6 +12,7 @@ reads every source the same way.
 
 Provenance: ``source_table`` is the table's index in the document (DOCX: body order;
 PDF: page order, top to bottom), ``source_row``/``source_col`` its grid row and column.
+XLSX sheets are read with openpyxl (each sheet one table, merged cells kept).
 DOC, WPS and XLS (OLE compound files) cannot be read without LibreOffice: the caller
 records an ``unreadable_format`` check instead.
 """
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from archive.tables import Grid, GridCell, squeeze
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-UNREADABLE = ("doc", "wps", "xls", "xlsx")
+UNREADABLE = ("doc", "wps", "xls")
 _EXTENSIONS = {"pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps", "xls": "xls",
                "xlsx": "xlsx", "txt": "txt", "et": "xls"}
 
@@ -154,6 +155,46 @@ def read_docx(body: bytes) -> Document:
     props = document.core_properties
     meta = {k: v for k, v in (("title", props.title), ("created", props.created)) if v}
     return Document(_title_from(lines), lines, grids, meta)
+
+
+# ------------------------------------------------------------------ XLSX
+
+def _xlsx_grid(sheet, index: int) -> Grid:
+    """A worksheet → Grid; a merged range is one cell spanning its rows and columns."""
+    def text(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return str(value).strip()
+
+    merged = {}
+    for block in sheet.merged_cells.ranges:
+        for r in range(block.min_row, block.max_row + 1):
+            for c in range(block.min_col, block.max_col + 1):
+                merged[(r, c)] = (block.min_row, block.min_col, block.max_row - block.min_row + 1,
+                                  block.max_col - block.min_col + 1)
+    rows = []
+    for r in range(1, sheet.max_row + 1):
+        row = []
+        for c in range(1, sheet.max_column + 1):
+            top, left, rowspan, colspan = merged.get((r, c), (r, c, 1, 1))
+            raw = text(sheet.cell(top, left).value)
+            row.append(GridCell(squeeze(raw), raw, (top, left) == (r, c), index, top - 1, left - 1,
+                                rowspan, colspan))
+        while row and not row[-1].raw and (r, len(row)) not in merged:
+            row.pop()  # a sheet is a rectangle; the table's row ends at its last cell
+        rows.append(row + [None] * (sheet.max_column - len(row)))
+    return Grid(index, rows)
+
+
+def read_xlsx(body: bytes) -> Document:
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(body), data_only=True)
+    grids = [_xlsx_grid(sheet, i) for i, sheet in enumerate(book.worksheets)]
+    lines = [line for grid in grids for line in _grid_lines(grid) if line]
+    return Document(_title_from(lines), lines, grids, {"sheets": book.sheetnames})
 
 
 # ------------------------------------------------------------------ PDF

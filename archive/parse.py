@@ -25,7 +25,7 @@ from archive.check import Check, metadata_checks, run_checks, tables_missing_che
 from archive.clean import (CleanPage, block_text, clean_lines, clean_page, labelled_date, labelled_source,
                            strip_inline_pinyin, to_simplified)
 from archive.flat_tables import flat_grid
-from archive.formats import UNREADABLE, Document, read_docx, read_pdf, read_txt, sniff
+from archive.formats import UNREADABLE, Document, read_docx, read_pdf, read_txt, read_xlsx, sniff
 from archive.metadata import parse_title, report_metadata, template_for_year
 from archive.search import simplified
 from archive.sections import Section, split_sections
@@ -33,7 +33,7 @@ from archive.statistics import Cell, Statistics, statistics_of
 from archive.tables import html_grids
 
 WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
-READERS = {"docx": read_docx, "pdf": read_pdf, "txt": read_txt}
+READERS = {"docx": read_docx, "pdf": read_pdf, "txt": read_txt, "xlsx": read_xlsx}
 
 
 @dataclass

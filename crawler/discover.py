@@ -24,6 +24,8 @@ import lxml.html
 PATTERNS_FILE = Path(__file__).parent / "data" / "discovery.json"
 WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
 TRACKING_PARAMS = re.compile(r"^(utm_\w+|from|source|spm|share|timestamp|_t|t)$", re.I)
+CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
+MORE = re.compile(r"^((查看)?更多|more)[>》»+＞]*$|^[>》»＞]{2,3}$", re.I)
 CDATA_LINK = re.compile(r"""<a\b[^>]*?href\s*=\s*['"]([^'"]+)['"][^>]*>(.*?)</a>""", re.S | re.I)
 TITLE_ATTR = re.compile(r"""title\s*=\s*['"]([^'"]+)['"]""", re.I)
 TRS_PAGER = re.compile(
@@ -60,6 +62,15 @@ def patterns() -> dict:
     return compiled
 
 
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def html_tree(html: str | None):
+    """An lxml tree of any page text, XML answers (with their declaration) included."""
+    text = XML_DECLARATION.sub("", html or "")
+    return lxml.html.fromstring(text if text.strip() else "<html></html>")
+
+
 def squeeze(text: str | None) -> str:
     """Link text without any whitespace (portals break labels anywhere)."""
     return WHITESPACE.sub("", text or "")
@@ -78,8 +89,13 @@ def is_report_title(text: str) -> bool:
 
 
 def is_report_column(text: str) -> bool:
-    """A link to the annual-report column, or to one of its sub-columns."""
-    return _matches("report_column", text) and not is_report_title(text)
+    """A link to the annual-report column, or to one of its sub-columns (not an item of
+    one: no title of another kind, nor one naming a year and a report)."""
+    spec = patterns()["report_title"]
+    text = squeeze(text)
+    item = spec["year"].search(text) and len(text) > 8 and "报告" in text
+    return (_matches("report_column", text) and not item and not is_report_title(text)
+            and not any(p.search(text) for p in spec["exclude"]))
 
 
 def is_disclosure_nav(text: str) -> bool:
@@ -101,29 +117,35 @@ def canonical_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc.lower(), path, urlencode(query), ""))
 
 
+def fuller(text: str, title: str | None) -> str:
+    """A list shortens long titles (…/...); the link's title attribute has them whole."""
+    shown, title = squeeze(text).rstrip(".…·"), squeeze(title)
+    return title if title and len(title) >= len(shown) else text
+
+
 def page_links(html: str, base_url: str) -> list[Link]:
     """Every followable link of a page: anchors, iframes, and anchors kept inside
     scripts (Hanweb datastores keep list items as CDATA in <script type="text/xml">)."""
-    tree = lxml.html.fromstring(html or "<html></html>")
+    tree = html_tree(html)
     base = tree.xpath("string(//base/@href)") or base_url
     base = urljoin(base_url, base)
     links = []
     for a in tree.iter("a"):
         href = (a.get("href") or "").strip()
         text = a.text_content()
-        title = a.get("title") or ""
-        links.append((href, title if len(squeeze(title)) > len(squeeze(text)) else text, "a"))
+        text = fuller(text, a.get("title"))
+        if MORE.match(squeeze(text)) and a.getparent() is not None:
+            # "更多>>" beside a heading: the link is named by the box it sits in
+            text = squeeze(a.getparent().text_content())[:40]
+        links.append((href, text, "a"))
     for frame in tree.xpath("//iframe[@src] | //frame[@src]"):
         links.append((frame.get("src").strip(), frame.get("title") or frame.get("name") or "", "iframe"))
-    for script in tree.xpath("//script[not(@src)]"):
-        body = script.text or ""
-        for match in CDATA_LINK.finditer(body):
+    for section in CDATA.findall(html or ""):
+        for match in CDATA_LINK.finditer(section):
             href, inner = match.groups()
             title = TITLE_ATTR.search(match.group(0))
             text = lxml.html.fromstring(f"<p>{inner}</p>").text_content() if inner.strip() else ""
-            if title and len(squeeze(title.group(1))) > len(squeeze(text)):
-                text = title.group(1)
-            links.append((href, text, "script"))
+            links.append((href, fuller(text, title.group(1) if title else None), "script"))
     seen, result = set(), []
     for href, text, source in links:
         if not href or href.startswith(("javascript:", "mailto:", "#", "tel:")):
@@ -139,7 +161,7 @@ def page_links(html: str, base_url: str) -> list[Link]:
 def script_data_urls(html: str, page_url: str) -> list[str]:
     """Data endpoints a page's own scripts load its list from (``fetch("/api/….json")``,
     ``$.getJSON``, ``url: "…list.do"``): read them instead of starting a browser."""
-    tree = lxml.html.fromstring(html or "<html></html>")
+    tree = html_tree(html)
     urls = []
     for script in tree.xpath("//script[not(@src)]"):
         for literal in DATA_URL.findall(script.text or ""):
@@ -200,14 +222,21 @@ def is_attachment_url(url: str) -> bool:
     return urlsplit(url).path.lower().endswith(ATTACHMENT_EXTENSIONS)
 
 
+DOWNLOAD_PATH = re.compile(r"download|downfile|attach|fujian|getfile|/file\.(jsp|do|aspx?)", re.I)
+
+
 def attachment_links(links: list[Link]) -> list[Link]:
-    """The files a report page carries (附件: the report as PDF/DOCX, its tables as XLSX…)."""
-    return [link for link in links if is_attachment_url(link.url)]
+    """The files a report page carries (附件: the report as PDF/DOCX, its tables as XLSX…):
+    by the URL's extension, by a file name as the link text (download.jsp?id=… links), or
+    by a download script's path."""
+    return [link for link in links
+            if is_attachment_url(link.url) or link.text.lower().endswith(ATTACHMENT_EXTENSIONS)
+            or (DOWNLOAD_PATH.search(urlsplit(link.url).path) and link.source == "a")]
 
 
 def redirect_target(html: str, base_url: str) -> str | None:
     """Where a page sends the browser without HTTP: <meta http-equiv=refresh> or location.href=."""
-    tree = lxml.html.fromstring(html or "<html></html>")
+    tree = html_tree(html)
     for meta in tree.xpath("//meta[@http-equiv]"):
         if meta.get("http-equiv", "").lower() == "refresh":
             found = META_REFRESH.search(meta.get("content") or "")
@@ -242,6 +271,6 @@ def needs_browser(html: str, report_links: int) -> bool:
     only a browser can list it."""
     if report_links:
         return False
-    tree = lxml.html.fromstring(html or "<html></html>")
+    tree = html_tree(html)
     scripts = tree.xpath("//script")
     return any((s.get("src") or (s.text or "").strip()) for s in scripts)

@@ -58,7 +58,7 @@ def test_killed_crawl_resumes_with_nothing_lost_or_duplicated(tmp_path, expected
     assert query(db, "SELECT exit_status FROM crawl_runs ORDER BY id") == [("interrupted",), ("ok",)]
     assert query(db, "SELECT count(*) FROM (SELECT report_id, row_code, applicant FROM applications "
                      "GROUP BY 1, 2, 3 HAVING count(*) > 1)") == [(0,)]
-    assert query(db, "SELECT count(*) FROM report_documents GROUP BY report_id HAVING count(*) > 1") == []
+    assert query(db, "SELECT report_id FROM report_documents GROUP BY report_id HAVING count(DISTINCT version) > 1") == []
 
 
 def test_changed_report_becomes_current_and_old_version_is_kept(tmp_path, expected):
@@ -73,9 +73,13 @@ def test_changed_report_becomes_current_and_old_version_is_kept(tmp_path, expect
         assert run_cli("crawl", "--portals", csv_path, "--db", db).returncode == 0
     runs = query(db, "SELECT new_reports, changed_reports FROM crawl_runs ORDER BY id")
     assert runs[1] == (0, 1)
-    history = query(db, "SELECT report_id, group_concat(is_current) FROM report_documents "
-                        "GROUP BY report_id HAVING count(*) > 1")
-    assert len(history) == 1 and sorted(history[0][1].split(",")) == ["0", "1"]
+    history = query(db, "SELECT report_id, group_concat(DISTINCT version || ':' || is_current) FROM report_documents "
+                        "GROUP BY report_id HAVING count(DISTINCT version) > 1")
+    assert len(history) == 1 and sorted(v.split(":")[1] for v in history[0][1].split(",")) == ["0", "1"]
+    changed = expected["changed"]
+    text = query(db, "SELECT r.text FROM reports r JOIN report_urls u ON u.report_id = r.id WHERE u.url LIKE ?",
+                 (f"%{changed['path']}",))[0][0]
+    assert changed["added_text"] in text
     assert sorted(r[0] for r in query(db, "SELECT title FROM reports")) == planted_titles(expected)
 
 

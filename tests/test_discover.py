@@ -105,3 +105,20 @@ def test_needs_browser_only_for_scripted_empty_lists():
     assert needs_browser('<ul id="list"></ul><script src="/list.js"></script>', report_links=0)
     assert not needs_browser('<ul id="list"></ul><script src="/list.js"></script>', report_links=3)
     assert not needs_browser('<ul id="list"></ul>', report_links=0)
+
+
+def test_more_link_is_named_by_its_box_and_xml_datastores_are_read():
+    html = """<div class="box_title"><span>政府信息公开年报</span><a class="more" href="/nb/index.jsp">更多&gt;&gt;</a></div>
+    <ul><li><a href="/x.html"><img src="i.png"></a></li></ul>"""
+    links = {link.url: link.text for link in page_links(html, "http://h/")}
+    assert is_report_column(links["http://h/nb/index.jsp"])
+    assert links["http://h/x.html"] == ""
+    xml = """<datastore><recordset><record><![CDATA[<li><a href='/art/1.html' title='柳塘区2022年政务公开年报'>柳塘区2022年政务…</a></li>]]></record></recordset></datastore>"""
+    assert [(link.url, link.text) for link in page_links(xml, "http://h/module/web/jpage/dataproxy.jsp")] == [
+        ("http://h/art/1.html", "柳塘区2022年政务公开年报")]
+
+
+@pytest.mark.parametrize("text", ["柳塘区2022年法治政府建设年度报告", "关于公布《柳塘区人民政府2022年政府信息公开工作年度报告》的通知",
+                                  "2021年政府信息公开工作年度报告解读"])
+def test_items_are_not_columns(text):
+    assert not is_report_column(text)

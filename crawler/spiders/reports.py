@@ -136,6 +136,7 @@ class ReportsSpider(scrapy.Spider):
         pager += [(url, "datastore") for url in datastore_pager_urls(html, response.url)]
         pager += [(link.url, "pager") for link in links
                   if is_pager_text(link.text) and not is_report_title(link.text)]
+        pager += [(link.url, "iframe") for link in links if link.source == "iframe"]
         for url, via in pager:
             yield self.follow(portal, url, "list", link_text=meta["link_text"], via=via)
         if meta.get("playwright") or reports or pager:
