@@ -134,6 +134,11 @@ def test_json_column_is_drawn_by_script(portals):
     status, headers, data = fetch(urljoin(portals["meichuan"].url, col["json"]))
     assert status == 200 and headers["Content-Type"].startswith("application/json")
     urls = {r["url"] for r in json.loads(data)["records"]}
+    sub = col["sub"] if "sub" in col else BY_NAME["meichuan"]["columns"][1]
+    _, _, sub_body = fetch(urljoin(portals["meichuan"].url, sub["path"]))
+    assert sub["json"] not in sub_body.decode()  # the address is built at run time: only a browser finds it
+    status, _, sub_data = fetch(urljoin(portals["meichuan"].url, sub["json"]))
+    urls |= {r["url"] for r in json.loads(sub_data)["records"]}
     assert {r["path"] for r in BY_NAME["meichuan"]["reports"]} <= urls
 
 
@@ -197,7 +202,7 @@ def test_ground_truth_mix():
     assert any(len(r["also_at"]) >= 3 for r in reports)
     assert any(len(r["attachments"]) == 2 for r in reports)
     mechanisms = {m for p in EXPECTED["portals"] for c in p["columns"] for m in c["list_via"]}
-    assert mechanisms == {"static", "pager", "script-pager", "datastore", "json", "iframe"}
+    assert mechanisms == {"static", "pager", "script-pager", "datastore", "json", "iframe", "browser"}
     titles = [r["title"] for r in reports]
     assert any(t.startswith("二〇") for t in titles) and any("政务公开年报" in t for t in titles)
     assert any(re.match(r"20\d\d年度?\D", t) for t in titles)

@@ -148,7 +148,8 @@ class SiteBuilder:
 
     def home(self):
         p = self.p
-        reports = [i for i in p["items"] if i["kind"] == "report"][:2]
+        hidden = set(p["column"].get("sub", {}).get("ids", []))
+        reports = [i for i in p["items"] if i["kind"] == "report" and i["id"] not in hidden][:2]
         latest = "".join(f'<li><a href="{i["path"]}">{esc(i["title"])}</a></li>' for i in reports)
         main = (f'<div class="banner"><h3>{esc(p["site_name"])}</h3></div>'
                 f'<div class="home_block"><h3>政务要闻</h3><ul><li>全面推进政务公开标准化规范化建设</li></ul></div>'
@@ -183,11 +184,26 @@ class SiteBuilder:
 
     def column_hanweb(self):
         col = self.p["column"]
-        ids = [i for page in col["pages"] for i in page]
+        sub = col.get("sub")
+        links = (f'<div class="sub_columns"><a href="{sub["path"]}">{esc(sub["title"])}</a></div>'
+                 if sub else "")
+        self.hanweb_list(col["path"], col["title"], col["json"], [i for page in col["pages"] for i in page],
+                         self.trail_to_column(), links, hidden=False)
+        if sub:
+            self.hanweb_list(sub["path"], sub["title"], sub["json"], sub["ids"],
+                             self.trail_to_column() + [[sub["title"], sub["path"]]], "", hidden=True)
+
+    def hanweb_list(self, path, title, json_path, ids, trail, subcolumns, hidden):
+        """A list filled by a script from JSON. ``hidden``: the script builds the JSON address
+        at run time, so only a browser finds the list (the address is in no string)."""
         records = [{"title": t, "url": h, "date": d} for h, t, d in self.list_entries(ids)]
-        self.add(col["json"], json.dumps({"totalRecord": len(records), "records": records}, ensure_ascii=False))
-        main = chrome("hanweb_list.html").substitute(title=esc(col["title"]), json_path=col["json"])
-        self.page(col["path"], col["title"], self.trail_to_column(), main)
+        self.add(json_path, json.dumps({"totalRecord": len(records), "records": records}, ensure_ascii=False))
+        column_id = json_path.rsplit("/", 1)[-1].split(".")[0]
+        fetch_url = ('"/" + ["api", "column", document.getElementById("list").getAttribute("data-column")]'
+                     '.join("/") + "." + "js" + "on"') if hidden else f'"{json_path}"'
+        main = chrome("hanweb_list.html").substitute(title=esc(title), fetch_url=fetch_url,
+                                                     subcolumns=subcolumns, column_id=column_id)
+        self.page(path, title, trail, main)
 
     def column_jx(self):
         col = self.p["column"]
@@ -280,8 +296,12 @@ def columns_truth(p: dict) -> list[dict]:
     reads), iframe (the list is another document), browser (nothing but a browser finds the items)."""
     if "columns" not in p:
         col = p["column"]
-        return [{"path": col["path"], "link_text": col["title"], "parent": None, "list_pages": len(col["pages"]),
-                 "list_via": OLD_LIST_VIA[p["style"]], "json": col.get("json")}]
+        out = [{"path": col["path"], "link_text": col["title"], "parent": None, "list_pages": len(col["pages"]),
+                "list_via": OLD_LIST_VIA[p["style"]], "json": col.get("json")}]
+        if col.get("sub"):
+            out.append({"path": col["sub"]["path"], "link_text": col["sub"]["title"], "parent": col["path"],
+                        "list_pages": 1, "list_via": ["browser"], "json": col["sub"]["json"]})
+        return out
     out = []
     for col in p["columns"]:
         parent = next((c["path"] for c in p["columns"] if col["path"] in c.get("children", [])), None)

@@ -163,8 +163,12 @@ PORTALS = [
                                    ["政府信息公开申请", "/col/col1105/index.html"]]},
         "column": {"title": "信息公开年报", "path": "/col/col1234/index.html",
                    "json": "/api/column/1234.json",
-                   "pages": [["mc-points-2022", "mc2022", "cn2022", "other-host", "lk2020",
-                              "mc-guide", "mc2016"]]},
+                   "pages": [["mc-points-2022", "mc2022", "other-host", "lk2020",
+                              "mc-guide", "mc2016"]],
+                   # a sub-column whose script builds its JSON address at run time: only a
+                   # browser lists it (issue 2, style b)
+                   "sub": {"title": "街道年报", "path": "/col/col1236/index.html",
+                           "json": "/api/column/1236.json", "ids": ["cn2022"]}},
         "date_label": "发布日期：", "date_format": "%Y年%m月%d日",
         "items": [
             {"id": "mc2022", "kind": "report", "title": "梅川区人民政府2022年政府信息公开工作年度报告",
