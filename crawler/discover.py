@@ -25,6 +25,8 @@ PATTERNS_FILE = Path(__file__).parent / "data" / "discovery.json"
 WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
 TRACKING_PARAMS = re.compile(r"^(utm_\w+|from|source|spm|share|timestamp|_t|t)$", re.I)
 CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
+ONCLICK_URL = re.compile(r"""(?:window\.open|location(?:\.href)?\s*=|open\w*|go\w*|view\w*)\s*\(?\s*['"]([^'"]+\.(?:s?html?|jsp|aspx?|php|pdf|docx?|wps|xlsx?)(?:\?[^'"]*)?)['"]""", re.I)
+GENERIC = re.compile(r"^(查看|详情|详细|详细信息|点击查看|阅读全文|全文|下载|点击下载|附件下载|查看详情|浏览)[>》»]*$")
 MORE = re.compile(r"^((查看)?更多|more)[>》»+＞]*$|^[>》»＞]{2,3}$", re.I)
 CDATA_LINK = re.compile(r"""<a\b[^>]*?href\s*=\s*['"]([^'"]+)['"][^>]*>(.*?)</a>""", re.S | re.I)
 TITLE_ATTR = re.compile(r"""title\s*=\s*['"]([^'"]+)['"]""", re.I)
@@ -132,14 +134,21 @@ def page_links(html: str, base_url: str) -> list[Link]:
     links = []
     for a in tree.iter("a"):
         href = (a.get("href") or "").strip()
-        text = a.text_content()
-        text = fuller(text, a.get("title"))
+        if href.lower().startswith("javascript") or not href or href == "#":
+            found = ONCLICK_URL.search(a.get("onclick") or "") or ONCLICK_URL.search(href)
+            href = found.group(1) if found else href
+        text = fuller(a.text_content(), a.get("title"))
         if MORE.match(squeeze(text)) and a.getparent() is not None:
             # "更多>>" beside a heading: the link is named by the box it sits in
             text = squeeze(a.getparent().text_content())[:40]
+        elif GENERIC.match(squeeze(text)):
+            # "查看" / "详情" in a list row: the link is named by its row
+            row = next(a.iterancestors("tr", "li", "dd", "p"), None)
+            text = squeeze(row.text_content())[:80] if row is not None else text
         links.append((href, text, "a"))
-    for frame in tree.xpath("//iframe[@src] | //frame[@src]"):
-        links.append((frame.get("src").strip(), frame.get("title") or frame.get("name") or "", "iframe"))
+    for frame in tree.xpath("//iframe[@src] | //frame[@src] | //embed[@src] | //object[@data]"):
+        source = (frame.get("src") or frame.get("data")).strip()
+        links.append((source, frame.get("title") or frame.get("name") or "", "iframe"))
     for section in CDATA.findall(html or ""):
         for match in CDATA_LINK.finditer(section):
             href, inner = match.groups()
@@ -218,8 +227,11 @@ ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et"
 
 
 def is_attachment_url(url: str) -> bool:
-    """A document file rather than a web page (by the extension of its path)."""
-    return urlsplit(url).path.lower().endswith(ATTACHMENT_EXTENSIONS)
+    """A document file rather than a web page: by the extension of its path, or of a file
+    named in its query (a PDF viewer's ``viewer.html?file=/upload/x.pdf``)."""
+    parts = urlsplit(url)
+    return (parts.path.lower().endswith(ATTACHMENT_EXTENSIONS)
+            or any(v.lower().endswith(ATTACHMENT_EXTENSIONS) for _, v in parse_qsl(parts.query)))
 
 
 DOWNLOAD_PATH = re.compile(r"download|downfile|attach|fujian|getfile|/file\.(jsp|do|aspx?)", re.I)
@@ -227,11 +239,18 @@ DOWNLOAD_PATH = re.compile(r"download|downfile|attach|fujian|getfile|/file\.(jsp
 
 def attachment_links(links: list[Link]) -> list[Link]:
     """The files a report page carries (附件: the report as PDF/DOCX, its tables as XLSX…):
-    by the URL's extension, by a file name as the link text (download.jsp?id=… links), or
-    by a download script's path."""
-    return [link for link in links
-            if is_attachment_url(link.url) or link.text.lower().endswith(ATTACHMENT_EXTENSIONS)
-            or (DOWNLOAD_PATH.search(urlsplit(link.url).path) and link.source == "a")]
+    by the URL's extension, by a file name as the link text (download.jsp?id=… links), by a
+    download script's path, or the file a viewer page shows (viewer.html?file=x.pdf)."""
+    found = []
+    for link in links:
+        parts = urlsplit(link.url)
+        shown = [v for _, v in parse_qsl(parts.query) if v.lower().endswith(ATTACHMENT_EXTENSIONS)]
+        if shown and not parts.path.lower().endswith(ATTACHMENT_EXTENSIONS):
+            found.append(Link(canonical_url(urljoin(link.url, shown[0])), link.text, link.source))
+        elif (is_attachment_url(link.url) or link.text.lower().endswith(ATTACHMENT_EXTENSIONS)
+              or (DOWNLOAD_PATH.search(parts.path) and link.source == "a")):
+            found.append(link)
+    return found
 
 
 def redirect_target(html: str, base_url: str) -> str | None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from crawler.discover import (canonical_url, is_disclosure_nav, is_report_column, is_report_title,
+from crawler.discover import (attachment_links, canonical_url, is_disclosure_nav, is_report_column, is_report_title,
                               needs_browser, page_links, redirect_target, script_pager_urls)
 
 # Titles of real reports (corpus/pingtan list page, corpus/excerpts, pages_corpus_report_urls.md) and variants.
@@ -122,3 +122,16 @@ def test_more_link_is_named_by_its_box_and_xml_datastores_are_read():
                                   "2021年政府信息公开工作年度报告解读"])
 def test_items_are_not_columns(text):
     assert not is_report_column(text)
+
+
+def test_links_named_by_their_row_or_opened_by_script():
+    html = """<table><tr><td>XX县2021年政府信息公开工作年度报告</td><td>2022-01-20</td>
+    <td><a href="/info/1.htm">查看</a></td></tr></table>
+    <ul><li><a href="javascript:void(0)" onclick="window.open('/art/2022/1/2/art_5_6.html')">2021年政务公开年报</a></li></ul>
+    <iframe src="/pdfjs/web/viewer.html?file=/upload/2022/nb.pdf"></iframe>"""
+    links = {link.url: link for link in page_links(html, "http://h/")}
+    assert is_report_title(links["http://h/info/1.htm"].text)
+    assert links["http://h/art/2022/1/2/art_5_6.html"].text == "2021年政务公开年报"
+    viewer = "http://h/pdfjs/web/viewer.html?file=%2Fupload%2F2022%2Fnb.pdf"
+    assert viewer in links and [a.url for a in attachment_links(list(links.values()))] == [
+        "http://h/upload/2022/nb.pdf"]
