@@ -138,6 +138,8 @@ def page_links(html: str, base_url: str) -> list[Link]:
             found = ONCLICK_URL.search(a.get("onclick") or "") or ONCLICK_URL.search(href)
             href = found.group(1) if found else href
         text = fuller(a.text_content(), a.get("title"))
+        if not squeeze(text):  # an image link: named by its picture
+            text = " ".join(img.get("alt") or img.get("title") or "" for img in a.iter("img"))
         if MORE.match(squeeze(text)) and a.getparent() is not None:
             # "更多>>" beside a heading: the link is named by the box it sits in
             text = squeeze(a.getparent().text_content())[:40]

@@ -135,3 +135,8 @@ def test_links_named_by_their_row_or_opened_by_script():
     viewer = "http://h/pdfjs/web/viewer.html?file=%2Fupload%2F2022%2Fnb.pdf"
     assert viewer in links and [a.url for a in attachment_links(list(links.values()))] == [
         "http://h/upload/2022/nb.pdf"]
+
+
+def test_image_links_are_named_by_their_picture():
+    links = page_links('<a href="/zwgk/"><img src="a.png" alt="政务公开"></a>', "http://h/")
+    assert [(link.url, link.text) for link in links] == [("http://h/zwgk/", "政务公开")]

@@ -126,6 +126,10 @@ class ReportsSpider(scrapy.Spider):
                                   nav_depth=meta.get("nav_depth", 0) + 1)
         if kind in LIST_KINDS:
             yield from self.list_pages(response, html, links, reports)
+        elif not links and not meta.get("playwright") and needs_browser(html, 0):
+            # a home or navigation page drawn entirely by scripts
+            yield self.follow(portal, response.url, kind, link_text=meta["link_text"], via="browser",
+                              browser=True, nav_depth=meta.get("nav_depth", 0))
 
     def list_pages(self, response, html, links, reports):
         """The other pages of a list, read from what the page carries (pager links, the
