@@ -150,3 +150,23 @@ def test_gbk_portal_text_is_decoded(crawled, expected):
         for report in portal["reports"]:
             row = report_row(crawled, portal, report)
             assert row[6] == report["title"]
+
+
+def test_reparse_rebuilds_the_crawled_archive_without_network(crawled, tmp_path):
+    """The portals are down by now: reparse reads only the kept documents."""
+    import shutil
+
+    from tests.conftest import run_cli
+
+    copy = tmp_path / "copy.db"
+    shutil.copy(crawled["db"], copy)
+    with sqlite3.connect(copy) as conn:
+        conn.execute("UPDATE applications SET value = -1")
+        conn.execute("DELETE FROM checks")
+    result = run_cli("reparse", "--db", copy)
+    assert result.returncode == 0, result.stderr[-2000:]
+    tables = ("reports", "applications", "active_disclosure", "reviews", "legacy_stats", "checks", "sections")
+    for table in tables:
+        columns = "*" if table != "reports" else "id, title, agency, year, publisher, published_date, template, text"
+        original = query(crawled["db"], f"SELECT {columns} FROM {table} ORDER BY 1, 2, 3")
+        assert query(copy, f"SELECT {columns} FROM {table} ORDER BY 1, 2, 3") == original, table
