@@ -39,7 +39,8 @@ class ArchivePipeline:
 
     def record_page(self, item: PageRecord) -> None:
         self.counts["pages"] += 1
-        self.counts["errors"] += bool(item.error)
+        # a page refused by robots.txt or the private-address guard is not a failure
+        self.counts["errors"] += bool(item.error) and not item.error.startswith("IgnoreRequest")
         self.counts["not_modified"] += item.status == 304
         page = {k: v for k, v in vars(item).items() if k != "body"}
         if item.body is not None and not item.error:
