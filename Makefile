@@ -7,13 +7,20 @@ PORT ?= 8001
 PORTAL_PORT ?= 8701
 DB ?= var/demo.db
 
-.PHONY: setup demo test bench clean
-setup: $(VENV)/bin/nianbao /usr/bin/chromium
+.PHONY: setup system-packages demo test bench clean
+# Debian packages: Chromium for lists only a browser can read (and the browser tests), a CJK
+# font for its screenshots, LibreOffice to read DOC/WPS/XLS attachments.
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei libreoffice-writer-nogui libreoffice-calc-nogui
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-/usr/bin/chromium:
-	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq >/dev/null 2>&1 || true; \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
-	else sudo apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; fi
+setup: system-packages $(VENV)/bin/nianbao
+
+system-packages:
+	@if ! command -v chromium >/dev/null || ! command -v soffice >/dev/null \
+	    || [ ! -d /usr/share/fonts/truetype/wqy ]; then \
+	  $(SUDO) apt-get update -qq >/dev/null 2>&1 || true; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	fi
 
 $(VENV)/bin/nianbao: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)

@@ -13,8 +13,8 @@ reads every source the same way.
 Provenance: ``source_table`` is the table's index in the document (DOCX: body order;
 PDF: page order, top to bottom), ``source_row``/``source_col`` its grid row and column.
 XLSX sheets are read with openpyxl (each sheet one table, merged cells kept).
-DOC, WPS and XLS (OLE compound files) cannot be read without LibreOffice: the caller
-records an ``unreadable_format`` check instead.
+DOC, WPS and XLS (OLE compound files) are first converted by LibreOffice
+(:mod:`archive.convert`); where that fails the caller records an ``unreadable_format`` check.
 """
 from __future__ import annotations
 

@@ -25,6 +25,7 @@ from archive.check import Check, metadata_checks, run_checks, tables_missing_che
 from archive.clean import (CleanPage, block_text, clean_lines, clean_page, labelled_date, labelled_source,
                            strip_inline_pinyin, to_simplified)
 from archive.flat_tables import flat_grid
+from archive.convert import convert
 from archive.formats import UNREADABLE, Document, read_docx, read_pdf, read_txt, read_xlsx, sniff
 from archive.metadata import parse_title, report_metadata, template_for_year
 from archive.search import simplified
@@ -133,8 +134,8 @@ def _statistics(grids: list, page: CleanPage, html: str | None) -> Statistics:
 def _unreadable(source_format: str, url: str, list_title: str | None) -> ParsedReport:
     agency, year = parse_title(list_title)
     check = Check("unreadable_format", False,
-                  f"{source_format.upper()} documents cannot be read here (no LibreOffice); "
-                  "the raw document is kept for a later reparse")
+                  f"this {source_format.upper()} document cannot be read here (LibreOffice missing "
+                  "or could not open it); the raw document is kept for a later reparse")
     return ParsedReport(key=report_key(list_title, url), title=list_title, agency=agency,
                         year=year, publisher=None, published_date=None,
                         template=template_for_year(year), source_format=source_format, text="",
@@ -144,13 +145,17 @@ def _unreadable(source_format: str, url: str, list_title: str | None) -> ParsedR
 def parse_report(body: bytes, content_type: str | None, url: str,
                  list_title: str | None = None) -> ParsedReport:
     source_format = sniff(body, content_type, url)
+    readable_as = source_format
     if source_format in UNREADABLE:
-        return _unreadable(source_format, url, list_title)
+        converted = convert(body, source_format)
+        if converted is None:
+            return _unreadable(source_format, url, list_title)
+        body, readable_as = converted
     images, html = 0, None
-    if source_format == "html":
+    if readable_as == "html":
         page, grids, images, html = _read_html(body, content_type)
     else:
-        doc = READERS[source_format](body)
+        doc = READERS[readable_as](body)
         page, grids = _read_other(doc), doc.grids
     page.text = _strip_pinyin_lines(page.text)
     page.title = strip_inline_pinyin(page.title) or None
