@@ -26,8 +26,6 @@ WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
 TRACKING_PARAMS = re.compile(r"^(utm_\w+|from|source|spm|share|timestamp|_t|t)$", re.I)
 CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 ONCLICK_URL = re.compile(r"""(?:window\.open|location(?:\.href)?\s*=|open\w*|go\w*|view\w*)\s*\(?\s*['"]([^'"]+\.(?:s?html?|jsp|aspx?|php|pdf|docx?|wps|xlsx?)(?:\?[^'"]*)?)['"]""", re.I)
-GENERIC = re.compile(r"^(查看|详情|详细|详细信息|点击查看|阅读全文|全文|下载|点击下载|附件下载|查看详情|浏览)[>》»]*$")
-MORE = re.compile(r"^((查看)?更多|more)[>》»+＞]*$|^[>》»＞]{2,3}$", re.I)
 CDATA_LINK = re.compile(r"""<a\b[^>]*?href\s*=\s*['"]([^'"]+)['"][^>]*>(.*?)</a>""", re.S | re.I)
 TITLE_ATTR = re.compile(r"""title\s*=\s*['"]([^'"]+)['"]""", re.I)
 TRS_PAGER = re.compile(
@@ -58,7 +56,7 @@ def patterns() -> dict:
         if group.startswith("_"):
             continue
         compiled[group] = {
-            key: [re.compile(p) for p in value] if isinstance(value, list) else re.compile(value)
+            key: [re.compile(p, re.I) for p in value] if isinstance(value, list) else re.compile(value)
             for key, value in spec.items() if not key.startswith("_")
         }
     return compiled
@@ -95,7 +93,8 @@ def is_report_column(text: str) -> bool:
     one: no title of another kind, nor one naming a year and a report)."""
     spec = patterns()["report_title"]
     text = squeeze(text)
-    item = spec["year"].search(text) and len(text) > 8 and "报告" in text
+    item = (spec["year"].search(text) and len(text) > 8
+            and any(p.search(text) for p in patterns()["link_names"]["item_word"]))
     return (_matches("report_column", text) and not item and not is_report_title(text)
             and not any(p.search(text) for p in spec["exclude"]))
 
@@ -103,6 +102,11 @@ def is_report_column(text: str) -> bool:
 def is_disclosure_nav(text: str) -> bool:
     """A link on the way from the home page to the disclosure platform."""
     return _matches("disclosure_nav", text)
+
+
+def _named_elsewhere(kind: str, text: str) -> bool:
+    """A link text that does not name its target ("更多>>", "查看")."""
+    return any(p.match(squeeze(text)) for p in patterns()["link_names"][kind])
 
 
 def is_pager_text(text: str) -> bool:
@@ -140,10 +144,10 @@ def page_links(html: str, base_url: str) -> list[Link]:
         text = fuller(a.text_content(), a.get("title"))
         if not squeeze(text):  # an image link: named by its picture
             text = " ".join(img.get("alt") or img.get("title") or "" for img in a.iter("img"))
-        if MORE.match(squeeze(text)) and a.getparent() is not None:
+        if _named_elsewhere("more", text) and a.getparent() is not None:
             # "更多>>" beside a heading: the link is named by the box it sits in
             text = squeeze(a.getparent().text_content())[:40]
-        elif GENERIC.match(squeeze(text)):
+        elif _named_elsewhere("generic", text):
             # "查看" / "详情" in a list row: the link is named by its row
             row = next(a.iterancestors("tr", "li", "dd", "p"), None)
             text = squeeze(row.text_content())[:80] if row is not None else text
