@@ -45,7 +45,12 @@ def crawl(portals: str, db: str, *, log_file: str | None = None, settings: dict 
         return EXIT_LOCKED
     settings = dict(settings or {})
     if resume:
+        from crawler.jobdir import discard_if_damaged
+
         settings["JOBDIR"] = f"{db}.job"
+        if discard_if_damaged(settings["JOBDIR"]):
+            print(f"nianbao: the saved queue in {db}.job was damaged; finding the pages again",
+                  file=sys.stderr)
     try:
         return _run_spider(portals, db, log_file, settings)
     finally:
