@@ -104,6 +104,20 @@ def is_disclosure_nav(text: str) -> bool:
     return _matches("disclosure_nav", text)
 
 
+def is_agency_directory(text: str) -> bool:
+    """A link to the page listing the departments' or towns' own disclosure directories."""
+    spec = patterns()["agency_directory"]
+    return is_disclosure_nav(text) and any(p.search(squeeze(text)) for p in spec["include"])
+
+
+def is_agency_name(text: str) -> bool:
+    """A link named like a department or town (县财政局, 良口镇人民政府)."""
+    spec = patterns()["agency_directory"]
+    text = squeeze(text)
+    return (2 <= len(text) <= 20 and any(p.search(text) for p in spec["agency_name"])
+            and not any(p.search(text) for p in spec["exclude"]))
+
+
 def _named_elsewhere(kind: str, text: str) -> bool:
     """A link text that does not name its target ("更多>>", "查看")."""
     return any(p.match(squeeze(text)) for p in patterns()["link_names"][kind])

@@ -18,8 +18,9 @@ import scrapy
 from scrapy.http import TextResponse
 from scrapy_playwright.page import PageMethod
 
-from crawler.discover import (attachment_links, canonical_url, datastore_pager_urls, is_attachment_url,
-                              is_disclosure_nav, is_pager_text, is_report_column, is_report_title,
+from crawler.discover import (attachment_links, canonical_url, datastore_pager_urls, is_agency_directory,
+                              is_agency_name, is_attachment_url, is_disclosure_nav, is_pager_text,
+                              is_report_column, is_report_title,
                               json_links, needs_browser, page_links, redirect_target,
                               script_data_urls, script_pager_urls)
 from crawler.items import FetchedDocument, PageRecord, ReportDocument
@@ -123,7 +124,11 @@ class ReportsSpider(scrapy.Spider):
             elif kind not in LIST_KINDS and is_disclosure_nav(link.text) \
                     and meta.get("nav_depth", 0) < NAV_DEPTH:
                 yield self.follow(portal, link.url, "nav", link_text=link.text,
-                                  nav_depth=meta.get("nav_depth", 0) + 1)
+                                  nav_depth=meta.get("nav_depth", 0) + 1,
+                                  agency_directory=is_agency_directory(link.text))
+            elif meta.get("agency_directory") and is_agency_name(link.text):
+                # a department's or town's own disclosure directory, one level down
+                yield self.follow(portal, link.url, "nav", link_text=link.text, nav_depth=NAV_DEPTH)
         if kind in LIST_KINDS:
             yield from self.list_pages(response, html, links, reports)
         elif not links and not meta.get("playwright") and needs_browser(html, 0):

@@ -1,0 +1,76 @@
+"""Departments and towns with their own disclosure directories: a real small portal on
+loopback whose reports sit one level below a 部门信息公开 / 乡镇信息公开 page."""
+
+import sqlite3
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from tests.conftest import run_cli
+
+pytestmark = pytest.mark.e2e
+
+# Titles in the shapes of real department and town reports (corpus/excerpts 016, 019, 022).
+PAGES = {
+    "/": '<a href="/zwgk/">政府信息公开</a><a href="/bsfw/">办事服务</a><a href="/czj/">县财政局</a>',
+    "/zwgk/": '<a href="/zwgk/bm/">部门信息公开</a><a href="/zwgk/xz/">乡镇信息公开</a><a href="/zwgk/zn/">政府信息公开指南</a>',
+    "/zwgk/bm/": '<ul><li><a href="/bm/czj/">县财政局</a></li><li><a href="/bm/tjj/">县统计局</a></li>'
+                 '<li><a href="/bm/hd/">互动交流</a></li></ul>',
+    "/zwgk/xz/": '<ul><li><a href="/xz/lk/">良口镇人民政府</a></li><li><a href="/xz/cn/">城南街道办事处</a></li></ul>',
+    "/bm/czj/": '<a href="/bm/czj/zn.html">政府信息公开指南</a><a href="/bm/czj/nb/">政府信息公开年报</a>',
+    "/bm/czj/nb/": '<a href="/bm/czj/nb/1.html">示例县财政局2023年政府信息公开工作年度报告</a>',
+    "/bm/tjj/": '<a href="/bm/tjj/nb/">信息公开年报</a>',
+    "/bm/tjj/nb/": '<a href="/bm/tjj/nb/1.html">示例县统计局2023年度政府信息公开工作报告</a>',
+    "/xz/lk/": '<a href="/xz/lk/nb/">年度报告</a>',
+    "/xz/lk/nb/": '<a href="/xz/lk/nb/1.html">良口镇人民政府2023年政府信息公开工作年度报告</a>',
+    "/xz/cn/": '<a href="/xz/cn/nb/">政务公开年报</a>',
+    "/xz/cn/nb/": '<a href="/xz/cn/nb/1.html">2023年度城南街道办事处政府信息公开工作年度报告</a>',
+    "/czj/": "<p>不是信息公开页</p>",
+}
+REPORT = ("<h1>{title}</h1><p>发布时间：2024-01-20</p><div id='zoom'><p>一、总体情况</p>"
+          "<p>{title}依据《中华人民共和国政府信息公开条例》编制。" + "本年度政务公开工作稳步推进。" * 20 +
+          "</p></div>")
+TITLES = {path.rsplit("/", 2)[0]: None for path in PAGES}
+
+
+class Portal(BaseHTTPRequestHandler):
+    def do_GET(self):
+        path = self.path.split("?")[0]
+        if path.endswith("/1.html"):
+            listing = PAGES[path[: -len("1.html")]]
+            title = listing.split(">")[1].split("<")[0]
+            body = REPORT.format(title=title)
+        elif path in PAGES:
+            body = PAGES[path]
+        else:
+            self.send_response(404)
+            self.end_headers()
+            return
+        data = f"<html><head><title>x</title></head><body>{body}</body></html>".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_reports_of_departments_and_towns_are_found(tmp_path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Portal)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    csv_path = tmp_path / "p.csv"
+    csv_path.write_text(f"name,url\n示例县,http://127.0.0.1:{server.server_port}/\n", encoding="utf-8")
+    try:
+        result = run_cli("crawl", "--portals", csv_path, "--db", tmp_path / "a.db", "--no-robots",
+                         "--log-file", tmp_path / "log")
+    finally:
+        server.shutdown()
+    assert result.returncode == 0, (tmp_path / "log").read_text()[-3000:]
+    with sqlite3.connect(tmp_path / "a.db") as conn:
+        agencies = sorted(r[0] for r in conn.execute("SELECT agency FROM reports"))
+        fetched = {r[0].split(":", 2)[2].split("/", 1)[1] for r in conn.execute("SELECT url FROM fetches")}
+    assert agencies == ["城南街道办事处", "示例县统计局", "示例县财政局", "良口镇人民政府"]
+    assert "czj/" not in fetched and "bm/hd/" not in fetched  # agency-like links elsewhere are not followed
