@@ -137,6 +137,9 @@ def test_browser_only_where_nothing_else_finds_the_list(crawled, expected):
     rendered = {name for (name,) in query(crawled["db"], "SELECT DISTINCT portal FROM fetches "
                                                         "WHERE via = 'browser' AND kind IN ('column', 'list')")}
     assert rendered == {p["name"] for p in expected["portals"] if "browser" in list_ways(p)}
+    browser_columns = sum("browser" in c["list_via"] for p in expected["portals"] for c in p["columns"])
+    renders = query(crawled["db"], "SELECT browser_renders FROM crawl_runs ORDER BY id")
+    assert renders == [(browser_columns,), (browser_columns,)]  # nothing else starts the browser
     for portal in expected["portals"]:
         ways = {via for (via,) in query(crawled["db"], "SELECT DISTINCT via FROM fetches WHERE portal = ? "
                                                        "AND kind IN ('list', 'report')", (portal["name"],))}

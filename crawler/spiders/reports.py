@@ -131,7 +131,7 @@ class ReportsSpider(scrapy.Spider):
                 yield self.follow(portal, link.url, "nav", link_text=link.text, nav_depth=NAV_DEPTH)
         if kind in LIST_KINDS:
             yield from self.list_pages(response, html, links, reports)
-        elif not links and not meta.get("playwright") and needs_browser(html, 0):
+        elif not links and not target and not meta.get("playwright") and needs_browser(html, 0):
             # a home or navigation page drawn entirely by scripts
             yield self.follow(portal, response.url, kind, link_text=meta["link_text"], via="browser",
                               browser=True, nav_depth=meta.get("nav_depth", 0))
