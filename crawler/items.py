@@ -21,6 +21,9 @@ class PageRecord:
     etag: str | None = None
     last_modified: str | None = None
     body: bytes | None = field(default=None, repr=False)
+    # False for pages refused by robots.txt or the private-address guard, and for a data
+    # address guessed from a script that did not answer: recorded, not a crawl failure
+    is_failure: bool = True
 
 
 @dataclass

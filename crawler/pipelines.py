@@ -39,10 +39,9 @@ class ArchivePipeline:
 
     def record_page(self, item: PageRecord) -> None:
         self.counts["pages"] += 1
-        # a page refused by robots.txt or the private-address guard is not a failure
-        self.counts["errors"] += bool(item.error) and not item.error.startswith("IgnoreRequest")
+        self.counts["errors"] += bool(item.error) and item.is_failure
         self.counts["not_modified"] += item.status == 304
-        page = {k: v for k, v in vars(item).items() if k != "body"}
+        page = {k: v for k, v in vars(item).items() if k not in ("body", "is_failure")}
         if item.body is not None and not item.error:
             page["sha256"] = self.archive.keep_document(item.url, item.body, item.content_type)
         self.archive.record_page(**page, run_id=self.run_id)

@@ -15,6 +15,7 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy_playwright.page import PageMethod
 
@@ -220,12 +221,17 @@ class ReportsSpider(scrapy.Spider):
         request = failure.request
         response = getattr(failure.value, "response", None)
         self.logger.warning("failed %s: %s", request.url, failure.getErrorMessage())
+        probe = bool(request.meta.get("browser_fallback"))
+        refused = failure.check(IgnoreRequest) is not None
         yield PageRecord(
             url=canonical_url(request.url), portal=request.meta.get("portal"),
             kind=request.meta.get("kind"), status=getattr(response, "status", None),
             content_type=None, bytes=None,
             error=f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500],
-            via=request.meta.get("via"), link_text=request.meta.get("link_text"))
+            via=request.meta.get("via"), link_text=request.meta.get("link_text"),
+            is_failure=not (probe or refused))
+        if probe:  # the data address a script seemed to name did not answer: render the list
+            yield self.render(request.meta, request.meta["browser_fallback"])
 
     def page_record(self, response) -> PageRecord:
         meta = response.meta
