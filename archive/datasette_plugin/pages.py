@@ -10,15 +10,17 @@ from datasette.utils.asgi import NotFound, Response
 
 from archive.datasette_plugin.safe_html import (DOCUMENT_HEADERS, cleaned_document, document_source,
                                                  document_tables, is_html)
+from archive.labels import template
 from archive.search import fts_query, simplified
 
 # Which long table holds a report's statistics, and how to fold it into a readable table:
-# (title, table, row key columns, column key column).
+# (title, table, row key columns, column key column); titles from the template data.
+_T2021 = template("2021")
 STATISTICS = [
-    ("二、主动公开政府信息情况", "active_disclosure", ("item", "content"), "metric"),
-    ("三、收到和处理政府信息公开申请情况", "applications", ("row_label",), "applicant"),
-    ("四、政府信息公开行政复议、行政诉讼情况", "reviews", ("result",), "proceeding"),
-    ("政府信息公开情况统计表", "legacy_stats", ("indicator", "unit"), None),
+    (_T2021["section2_active_disclosure"]["title"], "active_disclosure", ("item", "content"), "metric"),
+    (_T2021["section3_requests"]["title"], "applications", ("row_label",), "applicant"),
+    (_T2021["section4_review_litigation"]["title"], "reviews", ("result",), "proceeding"),
+    (template("pre2019")["name"].split(" (")[0], "legacy_stats", ("indicator", "unit"), None),
 ]
 SEARCH_LIMIT = 50
 
