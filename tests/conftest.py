@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -83,3 +86,30 @@ def datasette_url(crawled):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextmanager
+def small_portal(answer, directory: Path, name: str = "示例县"):
+    """A one-portal site on loopback for a focused crawl test: ``answer(path)`` returns
+    (status, content type, text). Yields the portals file naming it."""
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            status, content_type, text = answer(self.path, self.headers)
+            data = text.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    csv_path = directory / "portals.csv"
+    csv_path.write_text(f"name,url\n{name},http://127.0.0.1:{server.server_port}/\n", encoding="utf-8")
+    try:
+        yield csv_path
+    finally:
+        server.shutdown()

@@ -2,12 +2,10 @@
 loopback whose reports sit one level below a 部门信息公开 / 乡镇信息公开 page."""
 
 import sqlite3
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, small_portal
 
 pytestmark = pytest.mark.e2e
 
@@ -31,43 +29,25 @@ PAGES = {
 REPORT = ("<h1>{title}</h1><p>发布时间：2024-01-20</p><div id='zoom'><p>一、总体情况</p>"
           "<p>{title}依据《中华人民共和国政府信息公开条例》编制。" + "本年度政务公开工作稳步推进。" * 20 +
           "</p></div>")
-TITLES = {path.rsplit("/", 2)[0]: None for path in PAGES}
+HTML = "text/html; charset=utf-8"
 
 
-class Portal(BaseHTTPRequestHandler):
-    def do_GET(self):
-        path = self.path.split("?")[0]
-        if path.endswith("/1.html"):
-            listing = PAGES[path[: -len("1.html")]]
-            title = listing.split(">")[1].split("<")[0]
-            body = REPORT.format(title=title)
-        elif path in PAGES:
-            body = PAGES[path]
-        else:
-            self.send_response(404)
-            self.end_headers()
-            return
-        data = f"<html><head><title>x</title></head><body>{body}</body></html>".encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+def answer(path, _headers):
+    path = path.split("?")[0]
+    if path.endswith("/1.html"):
+        listing = PAGES[path[: -len("1.html")]]
+        body = REPORT.format(title=listing.split(">")[1].split("<")[0])
+    elif path in PAGES:
+        body = PAGES[path]
+    else:
+        return 404, HTML, ""
+    return 200, HTML, f"<html><head><title>x</title></head><body>{body}</body></html>"
 
 
 def test_reports_of_departments_and_towns_are_found(tmp_path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Portal)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    csv_path = tmp_path / "p.csv"
-    csv_path.write_text(f"name,url\n示例县,http://127.0.0.1:{server.server_port}/\n", encoding="utf-8")
-    try:
+    with small_portal(answer, tmp_path) as csv_path:
         result = run_cli("crawl", "--portals", csv_path, "--db", tmp_path / "a.db", "--no-robots",
                          "--log-file", tmp_path / "log")
-    finally:
-        server.shutdown()
     assert result.returncode == 0, (tmp_path / "log").read_text()[-3000:]
     with sqlite3.connect(tmp_path / "a.db") as conn:
         agencies = sorted(r[0] for r in conn.execute("SELECT agency FROM reports"))

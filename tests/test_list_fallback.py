@@ -3,12 +3,10 @@ rendering the list in Chromium, and the dead address is recorded without failing
 
 import json
 import sqlite3
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, small_portal
 
 pytestmark = pytest.mark.e2e
 
@@ -32,34 +30,18 @@ PAGES = {
 }
 
 
-class Portal(BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path not in PAGES:
-            self.send_response(404)
-            self.end_headers()
-            return
-        content_type, body = PAGES[self.path]
-        data = (body if content_type != "text/html" else f"<html><body>{body}</body></html>").encode()
-        self.send_response(200)
-        self.send_header("Content-Type", f"{content_type}; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+def answer(path, _headers):
+    if path not in PAGES:
+        return 404, "text/html", ""
+    content_type, body = PAGES[path]
+    text = body if content_type != "text/html" else f"<html><body>{body}</body></html>"
+    return 200, f"{content_type}; charset=utf-8", text
 
 
 def test_dead_data_address_falls_back_to_the_browser(tmp_path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Portal)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    csv_path = tmp_path / "p.csv"
-    csv_path.write_text(f"name,url\n示例县,http://127.0.0.1:{server.server_port}/\n", encoding="utf-8")
-    try:
+    with small_portal(answer, tmp_path) as csv_path:
         result = run_cli("crawl", "--portals", csv_path, "--db", tmp_path / "a.db", "--no-robots",
                          "--log-file", tmp_path / "log")
-    finally:
-        server.shutdown()
     assert result.returncode == 0, (tmp_path / "log").read_text()[-3000:]
     with sqlite3.connect(tmp_path / "a.db") as conn:
         assert [r[0] for r in conn.execute("SELECT title FROM reports")] == [TITLE]

@@ -2,19 +2,17 @@
 the User-Agent, the per-portal page budget."""
 
 import sqlite3
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from crawler.settings import NIANBAO_CONTACT_URL
-from tests.conftest import run_cli
+from tests.conftest import run_cli, small_portal
 
 pytestmark = pytest.mark.e2e
 
 
-class Portal(BaseHTTPRequestHandler):
+class Portal:
     """A home page linking 政务公开 pages; robots.txt forbids /private/. ``flaky``: every path
     but robots.txt answers 503 twice before it works."""
     flaky = False
@@ -22,40 +20,24 @@ class Portal(BaseHTTPRequestHandler):
     times: list = []
     agents: set = set()
 
-    def do_GET(self):
+    @staticmethod
+    def answer(path, headers):
         Portal.times.append(time.monotonic())
-        Portal.agents.add(self.headers.get("User-Agent"))
-        count = Portal.hits[self.path] = Portal.hits.get(self.path, 0) + 1
-        if self.path == "/robots.txt":
-            return self.answer("User-agent: *\nDisallow: /private/\n", "text/plain")
+        Portal.agents.add(headers.get("User-Agent"))
+        count = Portal.hits[path] = Portal.hits.get(path, 0) + 1
+        if path == "/robots.txt":
+            return 200, "text/plain", "User-agent: *\nDisallow: /private/\n"
         if Portal.flaky and count <= 2:
-            self.send_response(503)
-            self.end_headers()
-            return
+            return 503, "text/plain", ""
         links = "".join(f"<a href='/{d}/{n}.html'>政务公开{n}</a>" for d in ("public", "private") for n in range(3))
-        self.answer(f"<html><body>{links}</body></html>", "text/html; charset=utf-8")
-
-    def answer(self, text, content_type):
-        body = text.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        return 200, "text/html; charset=utf-8", f"<html><body>{links}</body></html>"
 
 
 @pytest.fixture()
 def portal(tmp_path):
     Portal.hits, Portal.times, Portal.agents, Portal.flaky = {}, [], set(), False
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Portal)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    csv_path = tmp_path / "p.csv"
-    csv_path.write_text(f"name,url\nsmall,http://127.0.0.1:{server.server_port}/\n", encoding="utf-8")
-    yield csv_path
-    server.shutdown()
+    with small_portal(Portal.answer, tmp_path, name="small") as csv_path:
+        yield csv_path
 
 
 def crawl(csv_path, tmp_path, *args):
