@@ -7,7 +7,7 @@ PORT ?= 8001
 PORTAL_PORT ?= 8701
 DB ?= var/demo.db
 
-.PHONY: setup system-packages demo test bench clean
+.PHONY: setup system-packages demo test test-fast bench clean
 # Debian packages: Chromium for lists only a browser can read (and the browser tests), a CJK
 # font for its screenshots, LibreOffice to read DOC/WPS/XLS attachments.
 SYSTEM_PACKAGES := chromium fonts-wqy-microhei libreoffice-writer-nogui libreoffice-calc-nogui
@@ -28,10 +28,14 @@ $(VENV)/bin/nianbao: pyproject.toml
 	test -x $@ && touch $@
 
 demo: setup
-	$(PY) -m archive.cli demo --db $(DB) --port $(PORT) --portal-port $(PORTAL_PORT)
+	$(PY) -m nianbao.cli demo --db $(DB) --port $(PORT) --portal-port $(PORTAL_PORT)
 
 test: setup
 	$(PY) -m pytest -q
+
+# the inner loop: unit tests only (no offline portals, no Chromium), seconds
+test-fast: $(VENV)/bin/nianbao
+	$(PY) -m pytest -q -m "not e2e"
 
 bench: setup
 	$(PY) bench/crawl_requests.py

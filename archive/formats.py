@@ -24,6 +24,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
+from archive.limits import check_grid, check_zip
 from archive.tables import Grid, GridCell, squeeze
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -116,6 +117,7 @@ def _docx_grid(tbl, index: int) -> Grid:
             merge = pr.find(_W + "vMerge") if pr is not None else None
             colspan = int(span.get(_W + "val", "1")) if span is not None else 1
             continues = merge is not None and merge.get(_W + "val", "continue") == "continue"
+            check_grid(len(trs), c + colspan)
             above = slots.get((r - 1, c))
             if continues and above is not None:
                 for dc in range(colspan):
@@ -130,6 +132,7 @@ def _docx_grid(tbl, index: int) -> Grid:
                                                   colspan)
             c += colspan
     width = max((c + 1 for _, c in slots), default=0)
+    check_grid(len(trs), width)
     return Grid(index, [[slots.get((r, c)) for c in range(width)] for r in range(len(trs))])
 
 
@@ -140,6 +143,7 @@ def _grid_lines(grid: Grid) -> list[str]:
 def read_docx(body: bytes) -> Document:
     import docx   # python-docx
 
+    check_zip(body)
     document = docx.Document(io.BytesIO(body))
     lines: list[str] = []
     grids: list[Grid] = []
@@ -168,6 +172,7 @@ def _xlsx_grid(sheet, index: int) -> Grid:
             value = int(value)
         return str(value).strip()
 
+    check_grid(sheet.max_row, sheet.max_column)
     merged = {}
     for block in sheet.merged_cells.ranges:
         for r in range(block.min_row, block.max_row + 1):
@@ -191,6 +196,7 @@ def _xlsx_grid(sheet, index: int) -> Grid:
 def read_xlsx(body: bytes) -> Document:
     import openpyxl
 
+    check_zip(body)
     book = openpyxl.load_workbook(io.BytesIO(body), data_only=True)
     grids = [_xlsx_grid(sheet, i) for i, sheet in enumerate(book.worksheets)]
     lines = [line for grid in grids for line in _grid_lines(grid) if line]

@@ -1,24 +1,18 @@
-"""Take one fetched report into the archive, and re-parse the archive.
+"""Take fetched documents into the archive in this process: keep them, then parse them.
 
-Both the crawl (through the pipeline) and ``nianbao reparse`` come through
-:func:`ingest_documents`, so they store exactly the same thing. Raw documents are
-kept before parsing: a document that fails to parse is recorded, never lost.
+The crawl does not come through here: it only keeps what it fetched
+(:meth:`archive.store.Archive.save_fetched_report`), and the parse stage
+(:mod:`archive.stage`) parses in sandboxed workers. This module is the same path in one
+process, for a document at hand (tests, the XSS fixture of the browser tests) and for
+``reparse``: both store exactly what a crawl and its parse stage would.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
-from archive.bundle import combine
-from archive.parse import parse_report
-from archive.store import STAT_TABLES, Archive, StoredDocument
-from crawler.discover import is_report_title
-
-logger = logging.getLogger(__name__)
-# Rebuilt by reparse; raw documents, pages, runs, report URLs, old versions and the
-# stable report ids stay.
-DERIVED_TABLES = ("reports", *STAT_TABLES, "checks", "sections", "reports_fts")
+from archive.stage import parse_fetched
+from archive.store import Archive, sha256
 
 
 @dataclass(frozen=True)
@@ -41,62 +35,22 @@ def ingest_report(archive: Archive, url: str, body: bytes, content_type: str | N
 def ingest_documents(archive: Archive, documents: list[Document], portal: str | None,
                      link_text: str | None, run_id: int | None = None) -> str:
     """Returns new | changed | unchanged | not-report | failed."""
-    stored = [StoredDocument(archive.keep_document(d.url, d.body, d.content_type), d.url, d.role)
-              for d in documents]
     main = documents[0]
-
-    def record(kind, error=None):
-        for d, s in zip(documents, stored):
-            page = {"url": d.url, "portal": portal, "sha256": s.sha256, "content_type": d.content_type,
-                    "bytes": len(d.body), "kind": kind if d.role == "page" else "attachment",
-                    "error": error, "report_url": main.url}
-            if d.role == "page":
-                page["link_text"] = link_text
-            if run_id is not None:
-                page["run_id"] = run_id
-            archive.record_page(**page)
-
-    try:
-        parts = [parse_report(d.body, d.content_type, d.url, list_title=link_text) for d in documents]
-        parsed, text_from, stats_from = combine(parts, is_report_title)
-    except Exception as error:  # a broken document must not stop the crawl
-        logger.exception("could not parse %s", main.url)
-        record("report", f"parse failed: {type(error).__name__}: {error}"[:500])
-        return "failed"
-    if parsed.title and not is_report_title(parsed.title) and not is_report_title(link_text or ""):
-        logger.info("not a report after all: %s (%s)", main.url, parsed.title)
-        record("not-report")
-        return "not-report"
-    saved = archive.save_report(parsed, stored, portal, link_text, text_from, stats_from)
-    record("report")
-    return saved.status
+    fetched = archive.save_fetched_report(
+        main.url, portal, link_text,
+        [{"url": d.url, "body": d.body, "content_type": d.content_type, "role": d.role} for d in documents],
+        run_id)
+    for d in documents:
+        archive.record_page(url=d.url, portal=portal, content_type=d.content_type, bytes=len(d.body),
+                            sha256=sha256(d.body), kind="report" if d.role == "page" else "attachment",
+                            link_text=link_text if d.role == "page" else None, run_id=run_id)
+    counts = parse_fetched(archive, urls=[main.url])
+    if not counts:  # parsed before with this parser version: nothing changed
+        return "unchanged" if fetched == "unchanged" else fetched
+    return next(k for k in ("failed", "not-report", "new", "changed", "unchanged") if counts[k])
 
 
-def reparse(archive: Archive) -> dict:
+def reparse(archive: Archive, workers: int = 0) -> dict:
     """Rebuild reports and every table below them from the kept documents, no network."""
-    bundles = {}
-    for report_id, url, digest, role in archive.db.execute(
-            "SELECT report_id, url, sha256, role FROM report_documents WHERE is_current = 1 "
-            "ORDER BY report_id, role DESC, rowid"):
-        bundles.setdefault(report_id, []).append((url, digest, role))
-    known = {digest for docs in bundles.values() for _, digest, _ in docs}
-    loose = archive.db.execute(
-        "SELECT url, sha256 FROM pages WHERE kind IN ('report', 'not-report') AND sha256 IS NOT NULL "
-        "ORDER BY url").fetchall()
-    jobs = list(bundles.values()) + [[(url, digest, "page")] for url, digest in loose if digest not in known]
-    context = {url: (portal, link_text) for url, portal, link_text in
-               archive.db.execute("SELECT url, portal, link_text FROM pages")}
-    with archive.db.conn:
-        archive.db.execute("DELETE FROM report_documents WHERE is_current = 1")
-        for table in DERIVED_TABLES:
-            archive.db.execute(f"DELETE FROM {table}")
-    counts: dict = {}
-    for docs in jobs:
-        documents = []
-        for url, digest, role in docs:
-            body, content_type, _ = archive.document(digest)
-            documents.append(Document(url, body, content_type, role))
-        portal, link_text = context.get(docs[0][0], (None, None))
-        outcome = ingest_documents(archive, documents, portal, link_text)
-        counts[outcome] = counts.get(outcome, 0) + 1
-    return counts
+    counts = parse_fetched(archive, workers=workers, everything=True)
+    return {k: v for k, v in counts.items() if k in ("new", "changed", "unchanged", "not-report", "failed")}

@@ -33,6 +33,10 @@ from archive.sections import Section, split_sections
 from archive.statistics import Cell, Statistics, statistics_of
 from archive.tables import html_grids
 
+# Recorded with every parse (fetched_reports.parser_version, document_parses): the parse
+# stage re-parses whatever was parsed by another version. Bump it whenever parsing
+# changes what it stores.
+PARSER_VERSION = "2026.12.1"
 WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
 READERS = {"docx": read_docx, "pdf": read_pdf, "txt": read_txt, "xlsx": read_xlsx}
 

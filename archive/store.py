@@ -1,8 +1,16 @@
 """The archive: one SQLite file, its schema created here and nowhere else.
 
-Raw documents are kept zlib-compressed in ``documents`` (keyed by sha256), so
-``reparse`` can rebuild every derived table without the network. Every write is
-idempotent: storing the same document twice changes nothing.
+Where data rests between the stages:
+
+- the crawl keeps raw documents (``documents``, zlib-compressed, keyed by sha256), what it
+  fetched (``pages``, ``fetches``, ``crawl_runs``) and each report it fetched as a page with its
+  attachments (``fetched_reports``): it never parses;
+- the parse stage (:mod:`archive.stage`) reads ``fetched_reports`` not yet parsed with the
+  current parser version, and writes the public tables (``reports`` and below), one
+  transaction per report, recording each document's parse in ``document_parses``.
+
+``nianbao parse --all`` rebuilds every derived table from the kept documents, without the
+network. Every write is idempotent: storing the same document twice changes nothing.
 
 >>> archive = Archive(":memory:")
 >>> sorted(archive.db.table_names())[:3]
@@ -12,6 +20,8 @@ idempotent: storing the same document twice changes nothing.
 from __future__ import annotations
 
 import hashlib
+import json
+import sqlite3
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -39,7 +49,8 @@ CREATE TABLE IF NOT EXISTS crawl_runs (
     id INTEGER PRIMARY KEY, started TEXT, finished TEXT, portals INTEGER,
     pages INTEGER DEFAULT 0, new_reports INTEGER DEFAULT 0, changed_reports INTEGER DEFAULT 0,
     errors INTEGER DEFAULT 0, exit_status TEXT, requests INTEGER, not_modified INTEGER,
-    browser_renders INTEGER
+    browser_renders INTEGER, reports_fetched INTEGER DEFAULT 0, budget_refused INTEGER DEFAULT 0,
+    over_budget TEXT, failed_documents INTEGER DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS pages (
     url TEXT PRIMARY KEY, portal TEXT, kind TEXT, status INTEGER, content_type TEXT,
@@ -49,6 +60,21 @@ CREATE TABLE IF NOT EXISTS pages (
 CREATE TABLE IF NOT EXISTS fetches (
     run_id INTEGER, url TEXT, portal TEXT, kind TEXT, status INTEGER, bytes INTEGER, via TEXT,
     error TEXT, fetched_at TEXT
+);
+CREATE TABLE IF NOT EXISTS fetched_reports (
+    url TEXT PRIMARY KEY, portal TEXT, link_text TEXT, documents TEXT NOT NULL, version TEXT NOT NULL,
+    first_seen TEXT, fetched_at TEXT, run_id INTEGER,
+    parser_version TEXT, parsed_at TEXT, outcome TEXT, report_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS document_parses (
+    sha256 TEXT, parser_version TEXT, url TEXT, source_format TEXT, status TEXT, limit_hit TEXT,
+    detail TEXT, seconds REAL, parsed_at TEXT, PRIMARY KEY (sha256, parser_version)
+);
+CREATE TABLE IF NOT EXISTS parse_runs (
+    id INTEGER PRIMARY KEY, started TEXT, finished TEXT, parser_version TEXT, workers INTEGER,
+    reports INTEGER DEFAULT 0, documents INTEGER DEFAULT 0, new_reports INTEGER DEFAULT 0,
+    changed_reports INTEGER DEFAULT 0, unchanged_reports INTEGER DEFAULT 0,
+    not_reports INTEGER DEFAULT 0, failed_documents INTEGER DEFAULT 0, limits_hit INTEGER DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS documents (
     sha256 TEXT PRIMARY KEY, url TEXT, content_type TEXT, size INTEGER,
@@ -100,7 +126,16 @@ CREATE INDEX IF NOT EXISTS reviews_report ON reviews(report_id);
 CREATE INDEX IF NOT EXISTS legacy_stats_report ON legacy_stats(report_id);
 CREATE INDEX IF NOT EXISTS checks_report ON checks(report_id);
 CREATE INDEX IF NOT EXISTS reports_year ON reports(year);
+CREATE INDEX IF NOT EXISTS fetched_reports_pending ON fetched_reports(parser_version);
+CREATE INDEX IF NOT EXISTS report_documents_url ON report_documents(url);
 """
+# Columns added after archives were first written: (table, column, declaration).
+ADDED_COLUMNS = [
+    ("crawl_runs", "reports_fetched", "INTEGER DEFAULT 0"),
+    ("crawl_runs", "budget_refused", "INTEGER DEFAULT 0"),
+    ("crawl_runs", "over_budget", "TEXT"),
+    ("crawl_runs", "failed_documents", "INTEGER DEFAULT 0"),
+]
 
 
 def now() -> str:
@@ -131,22 +166,88 @@ class Saved:
     status: str  # "new" | "changed" | "unchanged"
 
 
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 class Archive:
+    """One archive file. Writers use WAL with ``synchronous=NORMAL`` (a commit costs no
+    fsync) and one transaction per document or report; :meth:`close` checkpoints and returns
+    the file to a plain rollback journal, so it can be served ``--immutable``."""
+
     def __init__(self, path, create: bool = True):
-        self.db = sqlite_utils.Database(path)
+        self.path = str(path)
+        conn = sqlite3.connect(self.path, timeout=120)
+        self.db = sqlite_utils.Database(conn)
         if create:
-            self.db.conn.executescript(SCHEMA)
-            self.db.conn.executescript(VIEWS)
+            if self.path != ":memory:":
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.executescript(SCHEMA)
+            self._migrate()
+            conn.executescript(VIEWS)
+
+    def _migrate(self) -> None:
+        for table, column, declaration in ADDED_COLUMNS:
+            if column not in {c.name for c in self.db[table].columns}:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+        self.db.conn.commit()
+        has_fetched = self.db.execute("SELECT 1 FROM fetched_reports LIMIT 1").fetchone()
+        has_reports = self.db.execute("SELECT 1 FROM report_documents LIMIT 1").fetchone()
+        if has_reports and not has_fetched:
+            self._fetched_reports_from_versions()
+
+    def _fetched_reports_from_versions(self) -> None:
+        """An archive written before the stage split: its fetched reports are its reports'
+        current documents, and the pages that were read as not a report."""
+        bundles: dict = {}
+        for report_id, url, digest, role in self.db.execute(
+                "SELECT report_id, url, sha256, role FROM report_documents WHERE is_current = 1 "
+                "ORDER BY report_id, role DESC, rowid"):
+            bundles.setdefault(report_id, []).append((url, digest, role))
+        known = {d for docs in bundles.values() for _, d, _ in docs}
+        loose = [[(url, digest, "page")] for url, digest in self.db.execute(
+            "SELECT url, sha256 FROM pages WHERE kind IN ('report', 'not-report') AND sha256 IS NOT NULL "
+            "ORDER BY url") if digest not in known]
+        context = {url: (portal, link_text) for url, portal, link_text in
+                   self.db.execute("SELECT url, portal, link_text FROM pages")}
+        with self.db.conn:
+            for docs in [*bundles.values(), *loose]:
+                portal, link_text = context.get(docs[0][0], (None, None))
+                documents = [{"url": u, "sha256": d, "role": r} for u, d, r in docs]
+                self.db.execute(
+                    "INSERT OR IGNORE INTO fetched_reports(url, portal, link_text, documents, version, "
+                    "first_seen, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [docs[0][0], portal, link_text, _json(documents),
+                     version_of([StoredDocument(d, u, r) for u, d, r in docs]), now(), now()])
+
+    def close(self) -> None:
+        """Checkpoint and leave the file in rollback-journal mode (servable immutable)."""
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.db.execute("PRAGMA journal_mode=DELETE")
+        except sqlite3.OperationalError:
+            pass  # another connection still has it open; the last one to close switches it
+        self.db.conn.close()
 
     # -- crawl bookkeeping -------------------------------------------------
     def save_portals(self, portals) -> None:
-        self.db["portals"].upsert_all(
-            [{"name": p.name, "url": p.url, "host": p.host, "region_code": p.region_code,
-              "province": p.province, "city": p.city, "level": p.level} for p in portals],
-            pk="name")
+        with self.db.conn:
+            self.db.conn.executemany(
+                "INSERT INTO portals(name, url, host, region_code, province, city, level) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET url = excluded.url, "
+                "host = excluded.host, region_code = excluded.region_code, province = excluded.province, "
+                "city = excluded.city, level = excluded.level",
+                [(p.name, p.url, p.host, p.region_code, p.province, p.city, p.level) for p in portals])
 
     def start_run(self, portals: int) -> int:
-        return self.db["crawl_runs"].insert({"started": now(), "portals": portals}).last_pk
+        with self.db.conn:
+            return self.db.execute("INSERT INTO crawl_runs(started, portals) VALUES (?, ?)",
+                                   [now(), portals]).lastrowid
+
+    def last_run_id(self) -> int | None:
+        row = self.db.execute("SELECT max(id) FROM crawl_runs").fetchone()
+        return row[0] if row else None
 
     def mark_interrupted_runs(self) -> None:
         """Runs that never finished (killed) are marked so; call while holding the crawl lock."""
@@ -159,24 +260,64 @@ class Archive:
                                [url]).fetchone() is not None
 
     def finish_run(self, run_id: int, **counts) -> None:
-        self.db["crawl_runs"].update(run_id, {"finished": now(), **counts})
+        self.update_run(run_id, finished=now(), **counts)
+
+    def update_run(self, run_id: int, **counts) -> None:
+        columns = ", ".join(f"{name} = ?" for name in counts)
+        with self.db.conn:
+            self.db.execute(f"UPDATE crawl_runs SET {columns} WHERE id = ?", [*counts.values(), run_id])
+
+    def record_fetch(self, body: bytes | None, page: dict, fetch: dict | None = None) -> str | None:
+        """One fetched (or failed) URL in one transaction: its body kept in ``documents``,
+        its latest state in ``pages`` and, with a run, one row in ``fetches``. Returns the
+        body's sha256."""
+        with self.db.conn:
+            if body is not None:
+                page["sha256"] = self._keep(page["url"], body, page.get("content_type"))
+            self._upsert_page(page)
+            if fetch is not None:
+                self._insert("fetches", {**fetch, "fetched_at": now()})
+        return page.get("sha256")
 
     def record_page(self, **page) -> None:
-        """The latest fetch of a URL in ``pages``; with a run id, also one row per fetch in ``fetches``."""
-        page.setdefault("fetched_at", now())
-        self.db["pages"].upsert(page, pk="url")
+        """The latest fetch of a URL in ``pages``."""
+        with self.db.conn:
+            self._upsert_page(page)
 
     def log_fetch(self, **fetch) -> None:
-        fetch.setdefault("fetched_at", now())
-        self.db["fetches"].insert(fetch)
+        with self.db.conn:
+            self._insert("fetches", {**fetch, "fetched_at": fetch.get("fetched_at") or now()})
+
+    def _upsert_page(self, page: dict) -> None:
+        page = {"fetched_at": now(), **page}
+        columns = ", ".join(page)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in page if c != "url")
+        self.db.execute(f"INSERT INTO pages({columns}) VALUES ({', '.join('?' * len(page))}) "
+                        f"ON CONFLICT(url) DO UPDATE SET {updates}", list(page.values()))
+
+    def _insert(self, table: str, row: dict):
+        return self.db.execute(f"INSERT INTO {table}({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                               list(row.values()))
+
+    def _insert_many(self, table: str, rows: list[dict]) -> None:
+        if not rows:
+            return
+        columns = list(rows[0])
+        self.db.conn.executemany(
+            f"INSERT INTO {table}({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [[row.get(c) for c in columns] for row in rows])
 
     # -- raw documents -----------------------------------------------------
     def keep_document(self, url: str, body: bytes, content_type: str | None) -> str:
+        with self.db.conn:
+            return self._keep(url, body, content_type)
+
+    def _keep(self, url: str, body: bytes, content_type: str | None) -> str:
         digest = sha256(body)
         if not self.db.execute("SELECT 1 FROM documents WHERE sha256 = ?", [digest]).fetchone():
-            self.db["documents"].insert({
+            self._insert("documents", {
                 "sha256": digest, "url": url, "content_type": content_type, "size": len(body),
-                "fetched_at": now(), "compression": "zlib", "body": zlib.compress(body, 9)})
+                "fetched_at": now(), "compression": "zlib", "body": zlib.compress(body, 6)})
         return digest
 
     def document(self, digest: str) -> tuple[bytes, str | None, str]:
@@ -186,40 +327,134 @@ class Archive:
             raise KeyError(digest)
         return zlib.decompress(row[0]), row[1], row[2]
 
+    # -- fetched reports: what the crawl hands to the parse stage -------------
+    def save_fetched_report(self, url: str, portal: str | None, link_text: str | None,
+                            documents: list[dict], run_id: int | None = None) -> str:
+        """A report page and its attachments as fetched (``documents``: dicts with url, body,
+        content_type, role; the page first). Keeps the bodies; returns new | changed | unchanged
+        (unchanged: the same documents as last time, so nothing to parse again)."""
+        with self.db.conn:
+            kept = [{"url": d["url"], "sha256": self._keep(d["url"], d["body"], d.get("content_type")),
+                     "role": d.get("role", "page"), "content_type": d.get("content_type")}
+                    for d in documents]
+            version = version_of([StoredDocument(d["sha256"], d["url"], d["role"]) for d in kept])
+            row = self.db.execute("SELECT version FROM fetched_reports WHERE url = ?", [url]).fetchone()
+            if row is None:
+                self._insert("fetched_reports", {
+                    "url": url, "portal": portal, "link_text": link_text, "documents": _json(kept),
+                    "version": version, "first_seen": now(), "fetched_at": now(), "run_id": run_id})
+                return "new"
+            if row[0] == version:
+                self.db.execute("UPDATE fetched_reports SET fetched_at = ?, run_id = ? WHERE url = ?",
+                                [now(), run_id, url])
+                self.db.execute("UPDATE pages SET kind = 'not-report' WHERE url = ? AND EXISTS (SELECT 1 "
+                                "FROM fetched_reports WHERE url = ? AND outcome = 'not-report')", [url, url])
+                return "unchanged"
+            self.db.execute(
+                "UPDATE fetched_reports SET portal = ?, link_text = ?, documents = ?, version = ?, "
+                "fetched_at = ?, run_id = ?, parser_version = NULL, parsed_at = NULL, outcome = NULL "
+                "WHERE url = ?", [portal, link_text, _json(kept), version, now(), run_id, url])
+            return "changed"
+
+    def fetched_reports_to_parse(self, parser_version: str, everything: bool = False,
+                                 urls: list[str] | None = None) -> list[dict]:
+        """Fetched reports not yet parsed with ``parser_version`` (or all), in the order
+        they were first fetched."""
+        where, params = ("1", []) if everything else ("parser_version IS NOT ?", [parser_version])
+        if urls is not None:
+            where += f" AND url IN ({', '.join('?' * len(urls))})"
+            params += urls
+        rows = self.db.execute(f"SELECT url, portal, link_text, documents, version, run_id "
+                               f"FROM fetched_reports WHERE {where} ORDER BY rowid", params).fetchall()
+        return [{"url": url, "portal": portal, "link_text": link_text, "documents": json.loads(docs),
+                 "version": version, "run_id": run_id}
+                for url, portal, link_text, docs, version, run_id in rows]
+
+    def clear_derived(self, tables) -> None:
+        """Before ``parse --all``: every derived table emptied; raw documents, pages, runs,
+        report URLs, old versions and the stable report ids stay."""
+        with self.db.conn:
+            self.db.execute("DELETE FROM report_documents WHERE is_current = 1")
+            for table in tables:
+                self.db.execute(f"DELETE FROM {table}")
+            self.db.execute("UPDATE fetched_reports SET parser_version = NULL, outcome = NULL")
+
+    def start_parse_run(self, parser_version: str, workers: int) -> int:
+        with self.db.conn:
+            return self._insert("parse_runs", {"started": now(), "parser_version": parser_version,
+                                               "workers": workers}).lastrowid
+
+    def finish_parse_run(self, parse_run: int, **counts) -> None:
+        columns = ", ".join(f"{name} = ?" for name in counts)
+        with self.db.conn:
+            self.db.execute(f"UPDATE parse_runs SET finished = ?, {columns} WHERE id = ?",
+                            [now(), *counts.values(), parse_run])
+
     # -- reports -----------------------------------------------------------
     def _report_id(self, key: str) -> int:
         self.db.execute("INSERT OR IGNORE INTO report_keys(key) VALUES (?)", [key])
         return self.db.execute("SELECT id FROM report_keys WHERE key = ?", [key]).fetchone()[0]
 
+    def store_parse(self, fetched: dict, parser_version: str, outcome: str, parses: list[dict],
+                    pages: list[dict], parsed=None, documents: list[StoredDocument] | None = None,
+                    text_from: int = 0, stats_from: int = 0) -> Saved | None:
+        """Everything one fetched report's parse produced, in one transaction: each document's
+        parse record, its pages' kinds and errors, the report (when it is one) and the
+        fetched report's parser version. Returns the saved report, or None."""
+        with self.db.conn:
+            saved = None
+            if parsed is not None:
+                saved = self._save_report(parsed, documents, fetched["portal"], fetched["link_text"],
+                                          text_from, stats_from)
+                outcome = saved.status
+            for record in parses:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO document_parses(sha256, parser_version, url, source_format, "
+                    "status, limit_hit, detail, seconds, parsed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [record["sha256"], parser_version, record["url"], record.get("source_format"),
+                     record["status"], record.get("limit_hit"), record.get("detail"),
+                     record.get("seconds"), now()])
+            for page in pages:
+                self.db.execute("UPDATE pages SET kind = ?, error = ?, report_url = ? WHERE url = ?",
+                                [page["kind"], page.get("error"), fetched["url"], page["url"]])
+            self.db.execute(
+                "UPDATE fetched_reports SET parser_version = ?, parsed_at = ?, outcome = ?, report_id = ? "
+                "WHERE url = ?", [parser_version, now(), outcome, saved.report_id if saved else None,
+                                  fetched["url"]])
+        return saved
+
     def save_report(self, parsed, documents: list[StoredDocument], portal: str | None,
                     list_title: str | None = None, text_from: int = 0, stats_from: int = 0) -> Saved:
+        with self.db.conn:
+            return self._save_report(parsed, documents, portal, list_title, text_from, stats_from)
+
+    def _save_report(self, parsed, documents: list[StoredDocument], portal: str | None,
+                     list_title: str | None = None, text_from: int = 0, stats_from: int = 0) -> Saved:
         """Store a parsed report, read from ``documents`` (the linked page first, then its
         attachments), under its report (found by ``parsed.key``). A report whose documents
         changed keeps the old version in ``report_documents`` (is_current = 0)."""
         report_id = self._report_id(parsed.key)
         version = version_of(documents)
-        with self.db.conn:
-            current = self.db.execute(
-                "SELECT version FROM report_documents WHERE report_id = ? AND is_current = 1",
-                [report_id]).fetchone()
-            known = self.db.execute("SELECT 1 FROM report_documents WHERE report_id = ? AND version = ?",
-                                    [report_id, version]).fetchone()
-            status = "new" if current is None else ("unchanged" if known else "changed")
-            if status == "changed":
-                self.db.execute("UPDATE report_documents SET is_current = 0 WHERE report_id = ?", [report_id])
-            if not known:
-                self.db["report_documents"].insert_all([
-                    {"report_id": report_id, "version": version, "sha256": d.sha256, "url": d.url,
-                     "role": d.role, "fetched_at": now(), "is_current": 1} for d in documents])
-            for d in documents:
-                self.db.execute(
-                    "INSERT INTO report_urls(url, report_id, role, first_seen, last_seen) VALUES (?, ?, ?, ?, ?) "
-                    "ON CONFLICT(url) DO UPDATE SET last_seen = excluded.last_seen, report_id = excluded.report_id",
-                    [d.url, report_id, d.role, now(), now()])
-            if status == "unchanged" and current[0] != version:
-                return Saved(report_id, status)  # an older version seen again: keep the current one
-            self._write_derived(report_id, parsed, documents[0].url, documents[text_from].sha256,
-                                documents[stats_from].sha256, portal, list_title)
+        current = self.db.execute(
+            "SELECT version FROM report_documents WHERE report_id = ? AND is_current = 1",
+            [report_id]).fetchone()
+        known = self.db.execute("SELECT 1 FROM report_documents WHERE report_id = ? AND version = ?",
+                                [report_id, version]).fetchone()
+        status = "new" if current is None else ("unchanged" if known else "changed")
+        if status == "changed":
+            self.db.execute("UPDATE report_documents SET is_current = 0 WHERE report_id = ?", [report_id])
+        if not known:
+            self._insert_many("report_documents", [
+                {"report_id": report_id, "version": version, "sha256": d.sha256, "url": d.url,
+                 "role": d.role, "fetched_at": now(), "is_current": 1} for d in documents])
+        self.db.conn.executemany(
+            "INSERT INTO report_urls(url, report_id, role, first_seen, last_seen) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(url) DO UPDATE SET last_seen = excluded.last_seen, report_id = excluded.report_id",
+            [(d.url, report_id, d.role, now(), now()) for d in documents])
+        if status == "unchanged" and current[0] != version:
+            return Saved(report_id, status)  # an older version seen again: keep the current one
+        self._write_derived(report_id, parsed, documents[0].url, documents[text_from].sha256,
+                            documents[stats_from].sha256, portal, list_title)
         return Saved(report_id, status)
 
     def _write_derived(self, report_id, parsed, url, digest, stats_digest, portal, list_title) -> None:
@@ -227,7 +462,7 @@ class Archive:
                                    [report_id]).fetchone()
         if existing:  # the first URL a report was found under stays its URL
             url, portal, list_title = existing[0], existing[1] or portal, existing[2] or list_title
-        self.db["reports"].upsert({
+        report = {
             "id": report_id, "url": url, "title": parsed.title, "agency": parsed.agency,
             "year": parsed.year, "publisher": parsed.publisher,
             "published_date": parsed.published_date, "template": parsed.template,
@@ -235,21 +470,22 @@ class Archive:
             "text_simplified": simplified(parsed.text), "portal": portal,
             "list_title": list_title, "document_sha256": digest,
             "fetched_at": now(), "parse_notes": "\n".join(parsed.notes) or None,
-        }, pk="id")
+        }
+        self.db.execute(f"INSERT OR REPLACE INTO reports({', '.join(report)}) "
+                        f"VALUES ({', '.join('?' * len(report))})", list(report.values()))
         for table in (*STAT_TABLES, "checks", "sections"):
             self.db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
         for table, columns in STAT_TABLES.items():
-            rows = [{"report_id": report_id, **{c: cell.fields.get(c) for c in columns},
-                     "value": cell.value, "raw": cell.raw, "document_sha256": stats_digest,
-                     "source_table": cell.source_table,
-                     "source_row": cell.source_row, "source_col": cell.source_col}
-                    for cell in parsed.cells if cell.table == table]
-            if rows:
-                self.db[table].insert_all(rows)
-        self.db["sections"].insert_all([
+            self._insert_many(table, [
+                {"report_id": report_id, **{c: cell.fields.get(c) for c in columns},
+                 "value": cell.value, "raw": cell.raw, "document_sha256": stats_digest,
+                 "source_table": cell.source_table,
+                 "source_row": cell.source_row, "source_col": cell.source_col}
+                for cell in parsed.cells if cell.table == table])
+        self._insert_many("sections", [
             {"report_id": report_id, "position": i, "number": section.number, "title": section.title,
              "text": section.text} for i, section in enumerate(getattr(parsed, "sections", []))])
-        self.db["checks"].insert_all([
+        self._insert_many("checks", [
             {"report_id": report_id, "check_name": c.name, "passed": int(c.passed), "detail": c.detail}
             for c in parsed.checks])
         self.db.execute("DELETE FROM reports_fts WHERE rowid = ?", [report_id])

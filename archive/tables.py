@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import lxml.html
 
+from archive.limits import check_grid
+
 # Tags whose boundaries separate words in the raw text of a cell.
 _BLOCK_TAGS = {"p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6"}
 _SKIP_TAGS = {"script", "style"}
@@ -125,6 +127,7 @@ def _expand(table, index: int) -> Grid:
             rowspan = _span(td.get("rowspan"))
             rowspan = nrows - r if rowspan == 0 else min(rowspan, nrows - r)
             colspan = max(_span(td.get("colspan")), 1)
+            check_grid(nrows, c + colspan)
             raw = cell_text(td)
             text = squeeze(raw)
             for dr in range(rowspan):

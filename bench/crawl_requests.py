@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import run_cli  # noqa: E402
-from tests.portals.server import running_portals, write_portals_csv  # noqa: E402
+from nianbao.demo.server import running_portals, write_portals_csv  # noqa: E402
 
 
 def main() -> None:

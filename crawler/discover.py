@@ -21,6 +21,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import lxml.html
 
+from archive.titles import is_report_title, report_title_patterns  # noqa: F401 (used by the spider)
+
 PATTERNS_FILE = Path(__file__).parent / "data" / "discovery.json"
 WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
 TRACKING_PARAMS = re.compile(r"^(utm_\w+|from|source|spm|share|timestamp|_t|t)$", re.I)
@@ -83,15 +85,10 @@ def _matches(group: str, text: str) -> bool:
             and not any(p.search(text) for p in spec.get("exclude", [])))
 
 
-def is_report_title(text: str) -> bool:
-    """A list item that is an annual report on disclosure work (not a notice about one)."""
-    return bool(patterns()["report_title"]["year"].search(squeeze(text))) and _matches("report_title", text)
-
-
 def is_report_column(text: str) -> bool:
     """A link to the annual-report column, or to one of its sub-columns (not an item of
     one: no title of another kind, nor one naming a year and a report)."""
-    spec = patterns()["report_title"]
+    spec = report_title_patterns()
     text = squeeze(text)
     item = (spec["year"].search(text) and len(text) > 8
             and any(p.search(text) for p in patterns()["link_names"]["item_word"]))

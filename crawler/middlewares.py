@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, resolve_encoding
@@ -33,6 +34,10 @@ def resolves_to_private(host: str) -> bool:
     return False
 
 
+class OutOfScope(IgnoreRequest):
+    """A request the crawl refuses by policy (not a failure of the portal)."""
+
+
 class PrivateAddressGuard:
     """Refuse hosts on private addresses unless they are portals from the portals file."""
 
@@ -50,7 +55,7 @@ class PrivateAddressGuard:
         host = (urlsplit(request.url).hostname or "").lower()
         allowed = getattr(self.crawler.spider, "allowed_portal_hosts", set())
         if host not in allowed and resolves_to_private(host):
-            raise IgnoreRequest(f"refused {host}: private address and not a listed portal")
+            raise OutOfScope(f"refused {host}: private address and not a listed portal")
         return None
 
 
@@ -66,7 +71,14 @@ class ConditionalRequests:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.close, signal=signals.spider_closed)
+        return middleware
+
+    def close(self):
+        if self._archive is not None:
+            self._archive.db.conn.close()
+            self._archive = None
 
     def _lookup(self, url):
         if self._validators is None:

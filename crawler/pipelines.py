@@ -1,11 +1,16 @@
-"""Item pipeline: everything the spider finds goes into the archive here."""
+"""Item pipeline: the crawl stage keeps what it fetched, and parses nothing.
+
+Every fetched page goes into ``documents`` (its raw bytes), ``pages`` and ``fetches``;
+every report the spider fetched (a page and its attachments) into ``fetched_reports``,
+for the parse stage (``nianbao parse``, or the stage ``nianbao crawl`` runs beside the
+crawl). One transaction per item.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
 
-from archive.ingest import Document, ingest_documents
 from archive.store import Archive
 from crawler.items import PageRecord, ReportDocument
 
@@ -34,7 +39,7 @@ class ArchivePipeline:
         if isinstance(item, PageRecord):
             self.record_page(item)
         elif isinstance(item, ReportDocument):
-            self.ingest(item)
+            self.keep_report(item)
         return item
 
     def record_page(self, item: PageRecord) -> None:
@@ -42,31 +47,40 @@ class ArchivePipeline:
         self.counts["errors"] += bool(item.error) and item.is_failure
         self.counts["not_modified"] += item.status == 304
         page = {k: v for k, v in vars(item).items() if k not in ("body", "is_failure")}
-        if item.body is not None and not item.error:
-            page["sha256"] = self.archive.keep_document(item.url, item.body, item.content_type)
-        self.archive.record_page(**page, run_id=self.run_id)
-        self.archive.log_fetch(run_id=self.run_id, **{k: page.get(k) for k in FETCH_FIELDS})
+        body = item.body if item.body is not None and not item.error else None
+        self.archive.record_fetch(body, page, {"run_id": self.run_id, **{k: page.get(k) for k in FETCH_FIELDS}})
 
-    def ingest(self, item: ReportDocument) -> None:
-        if item.not_modified and self.archive.is_archived(item.url):
-            self.counts["unchanged"] += 1
-            return
-        documents = [Document(d.url, d.body, d.content_type, d.role) for d in item.documents]
-        outcome = ingest_documents(self.archive, documents, item.portal, item.link_text, self.run_id)
-        self.counts[outcome] += 1
-        self.counts["errors"] += outcome == "failed"
+    def keep_report(self, item: ReportDocument) -> None:
+        status = self.archive.save_fetched_report(
+            item.url, item.portal, item.link_text,
+            [{"url": d.url, "body": d.body, "content_type": d.content_type, "role": d.role}
+             for d in item.documents], self.run_id)
+        self.counts["reports_fetched"] += 1
+        self.counts[f"reports_{status}"] += 1
 
     def close_spider(self):
-        stats = self.crawler.stats
+        stats, spider = self.crawler.stats, self.crawler.spider
         reason = stats.get_value("finish_reason") or "finished"
-        status = "ok" if not self.counts["errors"] and reason == "finished" else (
+        over_budget = dict(getattr(spider, "over_budget", {}))
+        failed = self.counts["errors"] or over_budget
+        status = "ok" if not failed and reason == "finished" else (
             "errors" if reason == "finished" else reason)
         self.archive.finish_run(
-            self.run_id, pages=self.counts["pages"], new_reports=self.counts["new"],
-            changed_reports=self.counts["changed"], errors=self.counts["errors"], exit_status=status,
+            self.run_id, pages=self.counts["pages"], errors=self.counts["errors"], exit_status=status,
             requests=stats.get_value("downloader/request_count", 0),
             not_modified=self.counts["not_modified"],
-            browser_renders=stats.get_value("playwright/request_count/navigation", 0))
+            browser_renders=stats.get_value("playwright/request_count/navigation", 0),
+            reports_fetched=self.counts["reports_fetched"], budget_refused=sum(over_budget.values()),
+            over_budget=", ".join(f"{p} ({n})" for p, n in sorted(over_budget.items())) or None)
         stats.set_value("nianbao/errors", self.counts["errors"])
-        stats.set_value("nianbao/new_reports", self.counts["new"])
+        stats.set_value("nianbao/run_id", self.run_id)
+        stats.set_value("nianbao/budget_refused", sum(over_budget.values()))
+        stats.set_value("nianbao/reports_fetched", self.counts["reports_fetched"])
+        stats.set_value("nianbao/reports_changed", self.counts["reports_new"] + self.counts["reports_changed"])
+        if over_budget:
+            budget = self.crawler.settings.getint("NIANBAO_PAGE_BUDGET")
+            logger.warning("page budget of %d pages reached for %d portal(s); pages not fetched: %s",
+                           budget, len(over_budget),
+                           ", ".join(f"{p} {n}" for p, n in sorted(over_budget.items())))
         logger.info("archive %s: %s", self.crawler.settings.get("ARCHIVE_DB"), dict(self.counts))
+        self.archive.db.conn.close()

@@ -25,8 +25,15 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_BACKOFF_BASE = 2.0   # seconds before the first retry, doubled for each further one
 RETRY_BACKOFF_MAX = 60.0
-# Pages one portal may cost in one run (home, navigation, columns, lists, reports).
-NIANBAO_PAGE_BUDGET = 2000
+# Pages one portal may cost in one run (home, navigation, columns, lists, reports and
+# attachments). Sized for real portals with departments and towns; reaching it is recorded
+# in crawl_runs (budget_refused, over_budget), logged once and gives exit code 1.
+NIANBAO_PAGE_BUDGET = 20_000
+# Downloads: larger (or, compressed, larger once decompressed) is a recorded failure;
+# a truncated body too (DOWNLOAD_FAIL_ON_DATALOSS).
+DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+DOWNLOAD_FAIL_ON_DATALOSS = True
 # Hosts resolving to private, loopback or link-local addresses are refused unless
 # they are portals named in the portals file.
 NIANBAO_REFUSE_PRIVATE_HOSTS = True
@@ -41,6 +48,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RetryBackoff": 540,
     "crawler.middlewares.ConditionalRequests": 560,
     "crawler.middlewares.EncodingFix": 570,
+}
+# AutoThrottle, but a 304 paces the crawl like a 200 (crawler/throttle.py).
+EXTENSIONS = {
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.throttle.AnswerPacedThrottle": 0,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,

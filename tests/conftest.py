@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-EXPECTED = ROOT / "tests" / "portals" / "expected.json"
+EXPECTED = ROOT / "nianbao" / "demo" / "expected.json"
 ARTIFACTS = ROOT / "test-artifacts"
 
 
@@ -30,7 +30,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 def run_cli(*args, timeout=600) -> subprocess.CompletedProcess:
     """Run `nianbao ARGS` in a fresh interpreter (Scrapy's reactor starts once per process)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "archive.cli", *map(str, args)], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "nianbao.cli", *map(str, args)], cwd=ROOT,
                           capture_output=True, text=True, timeout=timeout, env=env)
 
 
@@ -59,7 +59,7 @@ def expected() -> dict:
 @pytest.fixture(scope="session")
 def crawled(tmp_path_factory):
     """The offline portals crawled once for the whole session: (db path, csv path, crawl result)."""
-    from tests.portals.server import running_portals, write_portals_csv
+    from nianbao.demo.server import running_portals, write_portals_csv
 
     workdir = tmp_path_factory.mktemp("crawl")
     db, csv_path = workdir / "archive.db", workdir / "portals.csv"
@@ -76,7 +76,7 @@ def datasette_url(crawled):
     """A real Datasette server (nianbao serve) on loopback over the crawled archive."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([sys.executable, "-m", "archive.cli", "serve", "--db", str(crawled["db"]),
+    process = subprocess.Popen([sys.executable, "-m", "nianbao.cli", "serve", "--db", str(crawled["db"]),
                                 "--port", str(port)], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

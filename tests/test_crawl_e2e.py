@@ -1,6 +1,6 @@
 """End to end: the offline portals on 127.0.0.x, the real crawl (Scrapy, and Chromium for
 the JavaScript-built list), a real SQLite archive, checked row by row against
-tests/portals/expected.json."""
+nianbao/demo/expected.json."""
 
 import sqlite3
 from urllib.parse import urlsplit

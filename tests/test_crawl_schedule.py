@@ -30,14 +30,14 @@ def planted_titles(expected):
 
 
 def test_killed_crawl_resumes_with_nothing_lost_or_duplicated(tmp_path, expected):
-    from tests.portals.server import running_portals, write_portals_csv
+    from nianbao.demo.server import running_portals, write_portals_csv
 
     db, csv_path = tmp_path / "a.db", tmp_path / "p.csv"
     with running_portals(delay=0.15) as portals:
         write_portals_csv(portals, csv_path)
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         process = subprocess.Popen(
-            [sys.executable, "-m", "archive.cli", "crawl", "--portals", str(csv_path), "--db", str(db),
+            [sys.executable, "-m", "nianbao.cli", "crawl", "--portals", str(csv_path), "--db", str(db),
              "--resume", "--log-file", str(tmp_path / "killed.log")], cwd=ROOT, env=env)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -62,7 +62,7 @@ def test_killed_crawl_resumes_with_nothing_lost_or_duplicated(tmp_path, expected
 
 
 def test_changed_report_becomes_current_and_old_version_is_kept(tmp_path, expected):
-    from tests.portals.server import running_portals, write_portals_csv
+    from nianbao.demo.server import running_portals, write_portals_csv
 
     db, csv_path = tmp_path / "a.db", tmp_path / "p.csv"
     with running_portals() as portals:

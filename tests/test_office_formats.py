@@ -9,7 +9,7 @@ import pytest
 from archive.convert import office_program
 from archive.parse import parse_report
 
-FILES = Path(__file__).parent / "portals" / "files"
+FILES = Path(__file__).parents[1] / "nianbao" / "demo" / "files"
 
 
 def saved_as(tmp_path, source: Path, fmt: str) -> bytes:

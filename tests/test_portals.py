@@ -1,4 +1,4 @@
-"""The offline portals over real loopback HTTP, and their ground truth (tests/portals/expected.json)."""
+"""The offline portals over real loopback HTTP, and their ground truth (nianbao/demo/expected.json)."""
 import csv
 import http.client
 import io
@@ -13,8 +13,8 @@ from urllib.parse import quote, urljoin, urlsplit
 import pytest
 from lxml import html
 
-from tests.portals import running_portals, write_portals_csv
-from tests.portals.build import EXPECTED_PATH, expected
+from nianbao.demo import running_portals, write_portals_csv
+from nianbao.demo.build import EXPECTED_PATH, expected
 
 EXPECTED = json.loads(EXPECTED_PATH.read_text(encoding="utf-8"))
 BY_NAME = {p["name"]: p for p in EXPECTED["portals"]}
@@ -370,7 +370,7 @@ def test_report_linked_directly_as_pdf(portals):
 
 
 def test_attachment_files_stay_small():
-    from tests.portals.build_patterns import FILES
+    from nianbao.demo.build_patterns import FILES
     assert sum(f.stat().st_size for f in FILES.iterdir()) < 300_000
 
 

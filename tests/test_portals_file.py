@@ -35,7 +35,7 @@ def test_bad_files_name_the_line(tmp_path, text, message):
 def test_cli_refuses_bad_file_before_crawling(tmp_path):
     path = write(tmp_path, "name,url\nA,http://127.0.0.1:9/\nA,http://127.0.0.1:9/\n")
     db = tmp_path / "a.db"
-    result = subprocess.run([sys.executable, "-m", "archive.cli", "crawl", "--portals", str(path), "--db", str(db)],
+    result = subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", "--portals", str(path), "--db", str(db)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "portals.csv:3: duplicate portal" in result.stderr

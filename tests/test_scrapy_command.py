@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_scrapy_crawl_equals_nianbao_crawl(tmp_path):
-    from tests.portals.server import running_portals, write_portals_csv
+    from nianbao.demo.server import running_portals, write_portals_csv
 
     csv_path = tmp_path / "p.csv"
     with running_portals(sites=["tongxi"]) as portals:

@@ -1,7 +1,7 @@
 """The report-title classifier against a labelled list of titles (tests/data/titles.tsv)."""
 from pathlib import Path
 
-from crawler.discover import is_report_title
+from archive.titles import is_report_title
 
 TITLES = Path(__file__).parent / "data" / "titles.tsv"
 

@@ -25,6 +25,7 @@ from crawler.discover import (attachment_links, canonical_url, datastore_pager_u
                               json_links, needs_browser, page_links, redirect_target,
                               script_data_urls, script_pager_urls)
 from crawler.items import FetchedDocument, PageRecord, ReportDocument
+from crawler.middlewares import OutOfScope
 from crawler.portals import read_portals
 
 NAV_DEPTH = 3          # home → 政务公开 → 政府信息公开 → …
@@ -58,6 +59,7 @@ class ReportsSpider(scrapy.Spider):
         self.portals = read_portals(portals)
         self.portal_by_name = {p.name: p for p in self.portals}
         self.requests_per_portal: Counter = Counter()
+        self.over_budget: Counter = Counter()  # portal → pages not fetched for the budget
         # Duplicates are filtered here, not by Scrapy's dupefilter, so that a crawl
         # resumed after SIGKILL (JOBDIR) rediscovers what was in flight.
         self.seen: set[tuple[str, bool]] = set()
@@ -79,7 +81,7 @@ class ReportsSpider(scrapy.Spider):
         self.seen.add(key)
         budget = self.settings.getint("NIANBAO_PAGE_BUDGET")
         if self.requests_per_portal[portal] >= budget:
-            self.logger.warning("page budget of %d reached for %s; not fetching %s", budget, portal, url)
+            self.over_budget[portal] += 1  # one summary line at the end (pipelines.py)
             return None
         self.requests_per_portal[portal] += 1
         meta = {"portal": portal, "kind": kind, "link_text": link_text, "via": via, **meta}
@@ -222,7 +224,10 @@ class ReportsSpider(scrapy.Spider):
         response = getattr(failure.value, "response", None)
         self.logger.warning("failed %s: %s", request.url, failure.getErrorMessage())
         probe = bool(request.meta.get("browser_fallback"))
-        refused = failure.check(IgnoreRequest) is not None
+        # refused by policy (robots.txt, the scope guard): recorded, not a failure; an
+        # IgnoreRequest for a body over DOWNLOAD_MAXSIZE once decompressed is a failure
+        refused = failure.check(OutOfScope) is not None or (
+            failure.check(IgnoreRequest) is not None and "robots.txt" in failure.getErrorMessage())
         yield PageRecord(
             url=canonical_url(request.url), portal=request.meta.get("portal"),
             kind=request.meta.get("kind"), status=getattr(response, "status", None),

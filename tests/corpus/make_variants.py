@@ -3,7 +3,7 @@
     .venv/bin/python tests/corpus/make_variants.py            # every generated report
     .venv/bin/python tests/corpus/make_variants.py --no-pdf   # keep the committed PDFs
 
-Deterministic. The reports are those of the offline portals (tests/portals/spec.py: real
+Deterministic. The reports are those of the offline portals (nianbao/demo/spec.py: real
 prose from ../shared/corpus, table values given there), rendered in the source forms the
 archive meets: portal HTML pages (as served), standalone HTML, tables flattened to text (one
 cell per line; ``|`` rows with broken rows), tables printed as paragraphs of an HTML page,
@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 import opencc  # noqa: E402
 
 from archive.clean import parse_date  # noqa: E402  (date strings → ISO, not table values)
-from tests.portals import spec, tables  # noqa: E402
-from tests.portals.build import build_site  # noqa: E402
+from nianbao.demo import spec, tables  # noqa: E402
+from nianbao.demo.build import build_site  # noqa: E402
 from archive.labels import normalise, template  # noqa: E402
 
 S2T = opencc.OpenCC("s2t")
@@ -65,7 +65,7 @@ def model(item: dict) -> dict:
     t = item["template"]
     m = {"title": item["title"], "agency": item["agency"], "year": item["year"], "template": t,
          "signature": list(item["signature"]),
-         "lines": [l for l in (ROOT / "tests/portals/texts" / item["text"]).read_text("utf-8").splitlines()
+         "lines": [l for l in (ROOT / "nianbao/demo/texts" / item["text"]).read_text("utf-8").splitlines()
                    if l.strip() and not l.startswith("#")]}
     if t == "pre2019":
         m["legacy_label"], m["legacy"] = item["legacy_year_label"], [list(r) for r in item["legacy"]]
@@ -410,7 +410,7 @@ def build(make_pdf: bool = True) -> list[str]:
         failing = ["balance"] if item.get("inconsistent") else []
         exp = case(m, "html-portal", "html", failing, published=item["published"][:10],
                    agency_publisher=item.get("source") or m["signature"][0],
-                   note=f"served by tests/portals ({portal['name']}, {portal['encoding']})")
+                   note=f"served by nianbao/demo ({portal['name']}, {portal['encoding']})")
         exp["content_type"] = page.content_type
         write(f"portal_{pid}", "page.html", page.body, exp)
         made.append(f"portal_{pid}")
@@ -425,7 +425,7 @@ def build(make_pdf: bool = True) -> list[str]:
         exp = case(m, form, fmt, failing, **kw)
         exp["content_type"] = {"html": "text/html; charset=utf-8", "txt": "text/plain; charset=utf-8",
                                "docx": None, "pdf": "application/pdf"}.get(fmt)
-        exp["based_on"] = f"tests/portals/spec.py {pid}"
+        exp["based_on"] = f"nianbao/demo/spec.py {pid}"
         write(case_id, filename, data, exp)
         made.append(case_id)
         return exp

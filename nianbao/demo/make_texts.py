@@ -1,5 +1,5 @@
-"""One-off: write tests/portals/texts/*.txt from the corpus text dumps and excerpts (run once; the
-output files are data and may be hand-edited). Usage: .venv/bin/python -m tests.portals.make_texts"""
+"""One-off: write nianbao/demo/texts/*.txt from the corpus text dumps and excerpts (run once; the
+output files are data and may be hand-edited). Usage: .venv/bin/python -m nianbao.demo.make_texts"""
 import re, pathlib
 C = pathlib.Path('/work/shared/corpus')
 OUT = pathlib.Path(__file__).parent / 'texts'

@@ -1,6 +1,6 @@
 """Write the attachment files of the 石桥县 portal into files/ (run once; the files are committed).
 
-    .venv/bin/python -m tests.portals.make_files
+    .venv/bin/python -m nianbao.demo.make_files
 
 DOCX by python-docx (real tables, merged cells), XLSX by openpyxl, PDF by printing HTML in
 headless Chromium (/usr/bin/chromium, font fonts-wqy-microhei), the image-only tables by a

@@ -1,6 +1,6 @@
 """Serve the offline portals until interrupted (used by `make demo`).
 
-    python -m tests.portals --port 8701 --csv var/portals.csv
+    python -m nianbao.demo --port 8701 --csv var/portals.csv
 """
 import argparse
 import signal
@@ -11,7 +11,7 @@ from .server import running_portals, write_portals_csv
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.portals", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m nianbao.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8701, help="port on every 127.0.0.x address (0 = any)")
     parser.add_argument("--csv", help="write the portals list (name,url,region_code,...) here")
     parser.add_argument("--sites", nargs="*", help="only these portals (default: all)")

@@ -1,7 +1,7 @@
 """Pages of the portals of spec_patterns.py: nested columns, Hanweb datastores and their
 dataproxy, redirects, "更多" blocks, iframe lists with query pagers, VSB pagers, attachments.
 
-    >>> from tests.portals import spec_patterns
+    >>> from nianbao.demo import spec_patterns
     >>> site = PatternSiteBuilder(spec_patterns.LIUTANG).build()
     >>> site["/"].status, site["/module/web/jpage/dataproxy.jsp"].__class__.__name__
     (200, 'Dynamic')

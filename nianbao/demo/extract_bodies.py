@@ -1,6 +1,6 @@
-"""One-off: copy the article bodies of real Pingtan pages into tests/portals/bodies/.
+"""One-off: copy the article bodies of real Pingtan pages into nianbao/demo/bodies/.
 
-    .venv/bin/python -m tests.portals.extract_bodies /work/shared/corpus
+    .venv/bin/python -m nianbao.demo.extract_bodies /work/shared/corpus
 
 Keeps the real markup (tables with rowspan/colspan, <p>/<span>/<br>) and drops only Word/MSO
 layout noise: style/width/valign/lang attributes, <o:p> tags and conditional comments.

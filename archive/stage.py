@@ -1,0 +1,192 @@
+"""The parse stage: fetched reports → sandboxed parse workers → the public tables.
+
+The crawl only keeps what it fetched (``fetched_reports``: a report page and its
+attachments, by sha256). This stage parses every fetched report that has not been
+parsed with the current :data:`archive.parse.PARSER_VERSION`, one document per job in
+the worker pool, then combines each report's documents and stores it in one
+transaction, in the order the reports were fetched (so report ids and URLs come out the
+same however many workers run).
+
+A document over a limit, or one that breaks the parser, is recorded in
+``document_parses`` with the limit it hit; its report still gets a row with what the
+listing says (title, agency and year from the link text) and a failing ``parse_failed``
+check, and its other documents are still parsed.
+
+    parse_fetched(archive, workers=2)                  # what is new since the last parse
+    parse_fetched(archive, workers=2, everything=True) # nianbao parse --all
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from typing import Callable, Iterator
+
+from archive.bundle import combine
+from archive.check import Check
+from archive.limits import Limits
+from archive.metadata import parse_title, template_for_year
+from archive.parse import PARSER_VERSION, ParsedReport, report_key
+from archive.store import STAT_TABLES, Archive, StoredDocument
+from archive.titles import is_report_title
+from archive.workers import Job, Outcome, ParsePool, parse_one
+
+logger = logging.getLogger(__name__)
+DERIVED_TABLES = ("reports", *STAT_TABLES, "checks", "sections", "reports_fts")
+
+
+def listing_part(doc: dict, outcome: Outcome, link_text: str | None) -> ParsedReport:
+    """What is known of a document that could not be parsed: what its listing says."""
+    agency, year = parse_title(link_text)
+    what = f"limit {outcome.limit_hit}: {outcome.detail}" if outcome.status == "limit" else outcome.detail
+    check = Check("parse_failed", False, f"{doc['url']} could not be parsed ({what}); the raw "
+                                         "document is kept for a later parse")
+    return ParsedReport(key=report_key(link_text, doc["url"]), title=link_text, agency=agency, year=year,
+                        publisher=None, published_date=None, template=template_for_year(year),
+                        source_format=outcome.parsed.source_format if outcome.parsed else "unknown",
+                        text="", checks=[check], notes=[check.detail])
+
+
+def settle(archive: Archive, fetched: dict, outcomes: list[Outcome]) -> str:
+    """Combine one fetched report's parsed documents and store the result; returns
+    new | changed | unchanged | not-report | failed (every document failed)."""
+    docs, link_text = fetched["documents"], fetched["link_text"]
+    parts = [o.parsed if o.status == "ok" else listing_part(d, o, link_text) for d, o in zip(docs, outcomes)]
+    failed = [o for o in outcomes if o.status != "ok"]
+    parses = [{"sha256": d["sha256"], "url": d["url"], "status": o.status, "limit_hit": o.limit_hit,
+               "detail": o.detail, "seconds": round(o.seconds, 4),
+               "source_format": o.parsed.source_format if o.parsed else None}
+              for d, o in zip(docs, outcomes)]
+
+    def page_kind(kind):
+        pages = []
+        for d, o in zip(docs, outcomes):
+            error = None if o.status == "ok" else (
+                f"parse failed: limit {o.limit_hit}: {o.detail}" if o.status == "limit"
+                else f"parse failed: {o.detail}")[:500]
+            pages.append({"url": d["url"], "kind": kind if d["role"] == "page" else "attachment",
+                          "error": error})
+        return pages
+
+    parsed, text_from, stats_from = combine(parts, is_report_title)
+    if len(failed) < len(outcomes) and parsed.title and not is_report_title(parsed.title) \
+            and not is_report_title(link_text or ""):
+        logger.info("not a report after all: %s (%s)", fetched["url"], parsed.title)
+        archive.store_parse(fetched, PARSER_VERSION, "not-report", parses, page_kind("not-report"))
+        return "not-report"
+    if failed and not any(c.name == "parse_failed" for c in parsed.checks):
+        parsed.checks.append(next(c for p in parts for c in p.checks if c.name == "parse_failed"))
+    stored = [StoredDocument(d["sha256"], d["url"], d["role"]) for d in docs]
+    saved = archive.store_parse(fetched, PARSER_VERSION, "report", parses, page_kind("report"),
+                                parsed, stored, text_from, stats_from)
+    return "failed" if len(failed) == len(outcomes) else saved.status
+
+
+def _jobs(archive: Archive, fetched_reports: list[dict]) -> Iterator[Job]:
+    for i, fetched in enumerate(fetched_reports):
+        for j, doc in enumerate(fetched["documents"]):
+            body, content_type, _ = archive.document(doc["sha256"])
+            yield Job((i, j), doc["url"], body, doc.get("content_type") or content_type,
+                      fetched["link_text"])
+
+
+def parse_fetched(archive: Archive, *, workers: int = 0, limits: Limits = Limits(),
+                  everything: bool = False, urls: list[str] | None = None,
+                  pool: ParsePool | None = None) -> Counter:
+    """Parse what needs parsing; returns counts of outcomes (new, changed, unchanged,
+    not-report, failed) and of ``documents``, ``failed_documents`` and ``limits_hit``."""
+    if everything:
+        archive.clear_derived(DERIVED_TABLES)
+    todo = archive.fetched_reports_to_parse(PARSER_VERSION, everything=everything, urls=urls)
+    counts: Counter = Counter()
+    if not todo:
+        return counts
+    results: dict[int, dict[int, Outcome]] = {}
+    stored = 0
+
+    def outcomes() -> Iterator[Outcome]:
+        jobs = _jobs(archive, todo)
+        if pool is not None:
+            yield from pool.run(jobs)
+        elif workers <= 0:
+            yield from (parse_one(job) for job in jobs)
+        else:
+            with ParsePool(workers, limits) as own_pool:
+                yield from own_pool.run(jobs)
+
+    for outcome in outcomes():
+        i, j = outcome.key
+        results.setdefault(i, {})[j] = outcome
+        counts["documents"] += 1
+        if outcome.status != "ok":
+            counts["failed_documents"] += 1
+            counts["limits_hit"] += outcome.status == "limit"
+            logger.warning("could not parse %s: %s %s", todo[i]["documents"][j]["url"],
+                           outcome.limit_hit or "", outcome.detail)
+        while stored < len(todo) and len(results.get(stored, {})) == len(todo[stored]["documents"]):
+            done = results.pop(stored)
+            counts[settle(archive, todo[stored], [done[k] for k in sorted(done)])] += 1
+            stored += 1
+    return counts
+
+
+def parse_archive(path: str, *, workers: int = 1, limits: Limits = Limits(),
+                  everything: bool = False) -> Counter:
+    """``nianbao parse``: one parse run over the archive file, recorded in ``parse_runs``."""
+    archive = Archive(path)
+    try:
+        run = archive.start_parse_run(PARSER_VERSION, workers)
+        counts = parse_fetched(archive, workers=workers, limits=limits, everything=everything)
+        archive.finish_parse_run(run, **run_counts(counts))
+        return counts
+    finally:
+        archive.close()
+
+
+def run_counts(counts: Counter) -> dict:
+    return {"reports": sum(counts[k] for k in ("new", "changed", "unchanged", "not-report", "failed")),
+            "documents": counts["documents"], "new_reports": counts["new"],
+            "changed_reports": counts["changed"], "unchanged_reports": counts["unchanged"],
+            "not_reports": counts["not-report"], "failed_documents": counts["failed_documents"],
+            "limits_hit": counts["limits_hit"]}
+
+
+class ParseAlongside(threading.Thread):
+    """The parse stage beside a running crawl (a thread of its own, never the crawl's
+    reactor): it parses what the crawl has fetched every ``interval`` seconds, and once
+    :meth:`finish` is called, what is left."""
+
+    def __init__(self, path: str, *, workers: int = 1, limits: Limits = Limits(),
+                 interval: float = 2.0, on_error: Callable[[BaseException], None] | None = None):
+        super().__init__(name="nianbao-parse-stage", daemon=True)
+        self.path, self.workers, self.limits, self.interval = path, workers, limits, interval
+        self.counts: Counter = Counter()
+        self.error: BaseException | None = None
+        self._crawl_done = threading.Event()
+
+    def run(self) -> None:
+        archive = Archive(self.path)
+        try:
+            run = archive.start_parse_run(PARSER_VERSION, self.workers)
+            with ParsePool(self.workers, self.limits) as pool:
+                while True:
+                    last = self._crawl_done.is_set()
+                    self.counts += parse_fetched(archive, pool=pool)
+                    archive.finish_parse_run(run, **run_counts(self.counts))
+                    if last:
+                        break
+                    self._crawl_done.wait(self.interval)
+        except BaseException as error:  # reported by finish(), never lost
+            logger.exception("the parse stage failed")
+            self.error = error
+        finally:
+            archive.db.conn.close()
+
+    def finish(self) -> Counter:
+        """The crawl is over: parse what is left, then return the counts."""
+        self._crawl_done.set()
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.counts
