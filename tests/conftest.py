@@ -90,12 +90,12 @@ def datasette_url(crawled):
 
 @contextmanager
 def small_portal(answer, directory: Path, name: str = "示例县"):
-    """A one-portal site on loopback for a focused crawl test: ``answer(path)`` returns
-    (status, content type, text). Yields the portals file naming it."""
+    """A one-portal site on loopback for a focused crawl test: ``answer(path, headers)``
+    returns (status, content type, text or bytes). Yields the portals file naming it."""
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
             status, content_type, text = answer(self.path, self.headers)
-            data = text.encode()
+            data = text if isinstance(text, bytes) else text.encode()
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))

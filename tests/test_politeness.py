@@ -57,15 +57,28 @@ def test_robots_txt_can_be_switched_off(portal, tmp_path):
 
 
 def test_page_budget_per_portal(portal, tmp_path):
-    assert crawl(portal, tmp_path, "--no-robots", "-s", "NIANBAO_PAGE_BUDGET=3").returncode == 0
+    """Reaching the budget is not silent: exit 1, recorded in crawl_runs, one log line."""
+    assert crawl(portal, tmp_path, "--no-robots", "-s", "NIANBAO_PAGE_BUDGET=3").returncode == 1
     assert len([path for path in Portal.hits if path != "/robots.txt"]) == 3
     with sqlite3.connect(tmp_path / "a.db") as conn:
         assert conn.execute("SELECT count(*) FROM fetches").fetchone()[0] == 3
+        refused, portals, status = conn.execute(
+            "SELECT budget_refused, over_budget, exit_status FROM crawl_runs").fetchone()
+    name = portals.split(" (")[0]
+    assert refused >= 1 and portals == f"{name} ({refused})" and status == "errors"
+    lines = [l for l in (tmp_path / "log").read_text().splitlines() if "page budget" in l]
+    assert len(lines) == 1 and f"{name} {refused}" in lines[0]
+
+
+def test_default_budget_is_sized_for_real_portals():
+    from crawler.settings import NIANBAO_PAGE_BUDGET
+
+    assert NIANBAO_PAGE_BUDGET >= 20_000
 
 
 def test_server_errors_are_retried_with_backoff(portal, tmp_path):
     Portal.flaky = True
     result = crawl(portal, tmp_path, "--no-robots", "-s", "RETRY_BACKOFF_BASE=0.5", "-s", "NIANBAO_PAGE_BUDGET=1")
-    assert result.returncode == 0, (tmp_path / "log").read_text()
+    assert result.returncode == 1, (tmp_path / "log").read_text()  # 1: the budget of 1 page was reached
     assert Portal.hits["/"] == 3
     assert Portal.times[1] - Portal.times[0] >= 0.45 and Portal.times[2] - Portal.times[1] >= 0.95  # 0.5 s, 1 s
