@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,46 +13,25 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 from scrapy.responsetypes import responsetypes
 
 from crawler.discover import canonical_url
-
-
-@lru_cache(maxsize=4096)
-def resolves_to_private(host: str) -> bool:
-    """True when the host is, or resolves to, a private, loopback, link-local or
-    reserved address (a page must not point the crawler into a private network)."""
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except (socket.gaierror, UnicodeError):
-        return False  # unresolvable: the download itself will fail and be recorded
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if (address.is_private or address.is_loopback or address.is_link_local
-                or address.is_reserved or address.is_unspecified):
-            return True
-    return False
+from crawler.scope import ScopePolicy, strip_credentials
 
 
 class OutOfScope(IgnoreRequest):
     """A request the crawl refuses by policy (not a failure of the portal)."""
 
 
-class PrivateAddressGuard:
-    """Refuse hosts on private addresses unless they are portals from the portals file."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.enabled = crawler.settings.getbool("NIANBAO_REFUSE_PRIVATE_HOSTS")
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
+class ScopeGuard:
+    """Every request, redirects included, passes :class:`crawler.scope.ScopePolicy`;
+    credentials are stripped from a URL before anything else."""
 
     def process_request(self, request):
-        if not self.enabled:
-            return None
-        host = (urlsplit(request.url).hostname or "").lower()
-        allowed = getattr(self.crawler.spider, "allowed_portal_hosts", set())
-        if host not in allowed and resolves_to_private(host):
-            raise OutOfScope(f"refused {host}: private address and not a listed portal")
+        url = strip_credentials(request.url)
+        if url != request.url:
+            return request.replace(url=url)  # asked again, without the credentials
+        policy = ScopePolicy.active
+        reason = policy.refusal(request.url, request.meta.get("portal")) if policy else None
+        if reason:
+            raise OutOfScope(reason)
         return None
 
 

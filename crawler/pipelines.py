@@ -60,6 +60,11 @@ class ArchivePipeline:
 
     def close_spider(self):
         stats, spider = self.crawler.stats, self.crawler.spider
+        scope = getattr(spider, "scope", None)
+        for url, reason in (scope.browser_refusals if scope else []):  # what Chromium was refused
+            self.record_page(PageRecord(url=url, portal=None, kind="refused", status=None, content_type=None,
+                                        bytes=None, error=f"OutOfScope: {reason}", via="browser",
+                                        link_text=None, is_failure=False))
         reason = stats.get_value("finish_reason") or "finished"
         over_budget = dict(getattr(spider, "over_budget", {}))
         failed = self.counts["errors"] or over_budget

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crawler.scope import strip_credentials
+
 REQUIRED = ("name", "url")
 OPTIONAL = ("region_code", "province", "city", "level")
 
@@ -37,7 +39,8 @@ class Portal:
 
     @property
     def host(self) -> str:
-        return urlsplit(self.url).netloc.lower()
+        """host[:port] of the home page (credentials never kept)."""
+        return urlsplit(self.url).netloc.lower().rsplit("@", 1)[-1]
 
 
 def read_portals(source) -> list[Portal]:
@@ -67,8 +70,9 @@ def read_portals(source) -> list[Portal]:
         name, url = row.get("name", ""), row.get("url", "")
         if not name:
             raise PortalsFileError(f"{label}:{line_no}: empty name")
+        url = strip_credentials(url)  # never sent, never part of a decision
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             raise PortalsFileError(f"{label}:{line_no}: bad URL {url!r} (expected http(s)://host/...)")
         key = url.rstrip("/").lower()
         if key in seen_urls:

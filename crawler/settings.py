@@ -34,9 +34,12 @@ NIANBAO_PAGE_BUDGET = 20_000
 DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 DOWNLOAD_FAIL_ON_DATALOSS = True
-# Hosts resolving to private, loopback or link-local addresses are refused unless
-# they are portals named in the portals file.
+# Scope (crawler/scope.py): only the portal's site; hosts on loopback, private, link-local,
+# multicast or reserved addresses are refused unless they are portals named in the portals
+# file, checked on the address the connection uses (the resolver) and in Chromium.
 NIANBAO_REFUSE_PRIVATE_HOSTS = True
+DNS_RESOLVER = "crawler.scope.GuardedResolver"
+PLAYWRIGHT_ABORT_REQUEST = "crawler.scope.abort_browser_request"
 
 # Incremental: pages kept from earlier runs are asked for with If-None-Match /
 # If-Modified-Since; a 304 is answered from the archive.
@@ -44,7 +47,7 @@ NIANBAO_CONDITIONAL_REQUESTS = True
 LOGSTATS_INTERVAL = 15
 
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.PrivateAddressGuard": 50,
+    "crawler.middlewares.ScopeGuard": 50,
     "crawler.middlewares.RetryBackoff": 540,
     "crawler.middlewares.ConditionalRequests": 560,
     "crawler.middlewares.EncodingFix": 570,

@@ -12,9 +12,9 @@ import time
 import pytest
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
-from scrapy.utils.test import get_crawler
 
-from crawler.middlewares import PrivateAddressGuard
+from crawler.middlewares import ScopeGuard
+from crawler.scope import ScopePolicy
 from tests.conftest import ROOT, run_cli
 
 pytestmark = pytest.mark.e2e
@@ -94,11 +94,13 @@ def test_a_second_crawl_waits_for_the_lock(tmp_path):
 
 
 def test_private_addresses_are_refused_unless_listed(tmp_path):
-    crawler = get_crawler(settings_dict={"NIANBAO_REFUSE_PRIVATE_HOSTS": True})
-    crawler.spider = type("Spider", (), {"allowed_portal_hosts": {"127.0.0.11"}})()
-    guard = PrivateAddressGuard.from_crawler(crawler)
-    assert guard.process_request(Request("http://127.0.0.11:8000/")) is None
-    for url in ("http://127.0.0.99/", "http://10.1.2.3/admin", "http://192.168.0.1/", "http://169.254.169.254/latest",
-                "http://localhost:8080/", "http://[::1]/"):
-        with pytest.raises(IgnoreRequest):
-            guard.process_request(Request(url))
+    ScopePolicy.active = ScopePolicy([("A", "http://127.0.0.11:8000/")])
+    try:
+        guard = ScopeGuard()
+        assert guard.process_request(Request("http://127.0.0.11:8000/")) is None
+        for url in ("http://127.0.0.99/", "http://10.1.2.3/admin", "http://192.168.0.1/", "http://169.254.169.254/latest",
+                    "http://localhost:8080/", "http://[::1]/", "http://127.0.0.11:8001/"):
+            with pytest.raises(IgnoreRequest):
+                guard.process_request(Request(url))
+    finally:
+        ScopePolicy.active = None

@@ -12,7 +12,6 @@ live in :mod:`crawler.discover`, storage in :mod:`crawler.pipelines`.
 from __future__ import annotations
 
 from collections import Counter
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -26,6 +25,7 @@ from crawler.discover import (attachment_links, canonical_url, datastore_pager_u
                               script_data_urls, script_pager_urls)
 from crawler.items import FetchedDocument, PageRecord, ReportDocument
 from crawler.middlewares import OutOfScope
+from crawler.scope import ScopeDNSRefusal, ScopePolicy
 from crawler.portals import read_portals
 
 NAV_DEPTH = 3          # home → 政务公开 → 政府信息公开 → …
@@ -36,17 +36,6 @@ LINK_SOURCE_VIA = {"script": "datastore", "iframe": "iframe", "json": "json"}
 def looks_like_json(response) -> bool:
     content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
     return "json" in content_type or response.text.lstrip()[:1] in ("{", "[")
-
-
-def registrable_domain(host: str) -> str:
-    """www.sxxzf.gov.cn → sxxzf.gov.cn; an IP address is its own domain."""
-    host = host.split(":")[0]
-    labels = host.split(".")
-    if host.replace(".", "").isdigit() or len(labels) <= 2:
-        return host
-    second_level = {"gov", "com", "org", "net", "edu"}
-    keep = 3 if labels[-2] in second_level and len(labels[-1]) == 2 else 2
-    return ".".join(labels[-keep:])
 
 
 class ReportsSpider(scrapy.Spider):
@@ -64,9 +53,12 @@ class ReportsSpider(scrapy.Spider):
         # resumed after SIGKILL (JOBDIR) rediscovers what was in flight.
         self.seen: set[tuple[str, bool]] = set()
 
-    @property
-    def allowed_portal_hosts(self) -> set[str]:
-        return {p.host.split(":")[0] for p in self.portals}
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.scope = ScopePolicy(spider.portals, crawler.settings.getbool("NIANBAO_REFUSE_PRIVATE_HOSTS"))
+        ScopePolicy.active = spider.scope  # for the downloader's guard, the resolver and Chromium
+        return spider
 
     async def start(self):
         for portal in self.portals:
@@ -94,15 +86,27 @@ class ReportsSpider(scrapy.Spider):
         return scrapy.Request(url, callback=callback, errback=errback, meta=meta, dont_filter=True)
 
     def in_scope(self, url: str, portal: str) -> bool:
-        host = urlsplit(url).netloc.lower()
-        home = self.portal_by_name[portal].host
-        return host == home or registrable_domain(host) == registrable_domain(home)
+        return self.scope.refusal(url, portal) is None
+
+    def left_scope(self, response) -> PageRecord | None:
+        """A rendered page that ended outside its portal's scope is refused, not archived."""
+        reason = self.scope.refusal(response.url, response.meta["portal"])
+        if reason is None:
+            return None
+        return PageRecord(url=canonical_url(response.url), portal=response.meta["portal"],
+                          kind=response.meta["kind"], status=None, content_type=None, bytes=None,
+                          error=f"OutOfScope: {reason}", via=response.meta.get("via"),
+                          link_text=response.meta.get("link_text"), is_failure=False)
 
     # -- callbacks ---------------------------------------------------------
     def parse_page(self, response):
         meta = response.meta
         kind, portal = meta["kind"], meta["portal"]
         self.seen.add((canonical_url(response.url), bool(meta.get("playwright"))))
+        refused = self.left_scope(response)
+        if refused:
+            yield refused
+            return
         yield self.page_record(response)
         if not isinstance(response, TextResponse):
             return
@@ -181,6 +185,10 @@ class ReportsSpider(scrapy.Spider):
     def parse_report(self, response):
         """A report page: keep it, then fetch its attachments one after the other and
         hand the whole report to the pipeline."""
+        refused = self.left_scope(response)
+        if refused:
+            yield refused
+            return
         yield self.page_record(response)
         meta, portal = response.meta, response.meta["portal"]
         attachments = []
@@ -226,7 +234,7 @@ class ReportsSpider(scrapy.Spider):
         probe = bool(request.meta.get("browser_fallback"))
         # refused by policy (robots.txt, the scope guard): recorded, not a failure; an
         # IgnoreRequest for a body over DOWNLOAD_MAXSIZE once decompressed is a failure
-        refused = failure.check(OutOfScope) is not None or (
+        refused = failure.check(OutOfScope, ScopeDNSRefusal) is not None or (
             failure.check(IgnoreRequest) is not None and "robots.txt" in failure.getErrorMessage())
         yield PageRecord(
             url=canonical_url(request.url), portal=request.meta.get("portal"),
