@@ -41,17 +41,31 @@ class Document:
     meta: dict = field(default_factory=dict)
 
 
+HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|div|p|table)\b",
+                        re.I | re.S)
+BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
 def sniff(body: bytes, content_type: str | None, url: str) -> str:
-    """html | pdf | docx | xlsx | doc | wps | xls | txt, from magic bytes, then type, then URL."""
+    """html | pdf | docx | xlsx | doc | wps | xls | txt: magic bytes first (a portal's
+    declared type is often wrong), then the declared type, then the URL's extension.
+
+    >>> sniff(b"<html><body>2021 annual report</body></html>", "application/pdf", "a.pdf")
+    'html'
+    """
     ctype = (content_type or "").split(";")[0].strip().lower()
     ext = re.sub(r"[?#].*$", "", url or "").rsplit(".", 1)[-1].lower()
-    head = body[:1024].lstrip()
-    if head.startswith(b"%PDF") or ctype == "application/pdf":
+    head = body[:1024]
+    for bom in BOMS:
+        if head.startswith(bom):
+            head = head[len(bom):]
+            break
+    if head.lstrip().startswith(b"%PDF"):
         return "pdf"
     if body.startswith(b"PK\x03\x04"):
         try:
             names = zipfile.ZipFile(io.BytesIO(body)).namelist()
-        except zipfile.BadZipFile:
+        except (zipfile.BadZipFile, ValueError, OSError):
             names = []
         if "word/document.xml" in names:
             return "docx"
@@ -63,6 +77,12 @@ def sniff(body: bytes, content_type: str | None, url: str) -> str:
         if ext in ("doc", "wps", "xls") or "excel" in ctype:
             return _EXTENSIONS.get(ext, "xls" if "excel" in ctype else "doc")
         return "wps" if "wps" in ctype else "doc"
+    if HTML_START.match(head):
+        return "html"
+    if b"%PDF-" in head:
+        return "pdf"  # a PDF after some junk bytes (readers accept a header within 1 KB)
+    if ctype == "application/pdf":
+        return "pdf"
     if ctype == "text/plain" or ext == "txt":
         return "txt"
     if ctype in ("", "text/html", "application/xhtml+xml") or re.search(rb"<(html|body|p|div|table)\b", head, re.I):

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import lxml.html
 from w3lib.encoding import html_to_unicode
 
+from archive.charset import detect_encoding
 from archive.check import Check, metadata_checks, run_checks, tables_missing_check
 from archive.clean import (CleanPage, block_text, clean_lines, clean_page, labelled_date, labelled_source,
                            strip_inline_pinyin, to_simplified)
@@ -59,15 +60,16 @@ class ParsedReport:
 
 
 def decode_html(body: bytes, content_type: str | None) -> str:
-    """Decode as Scrapy does: HTTP charset, then BOM, then <meta>, then detection; but a
+    """Decode as Scrapy does: HTTP charset, then BOM, then <meta>, then detection
+    (:func:`archive.charset.detect_encoding`: UTF-8, GB18030, Big5…); but a
     body that is not valid in the HTTP charset (a GBK page served as utf-8) is decoded by
     its BOM, <meta> or detection instead."""
-    encoding, text = html_to_unicode(content_type or "", body)
+    encoding, text = html_to_unicode(content_type or "", body, auto_detect_fun=detect_encoding)
     if "\ufffd" in text and content_type and "charset" in content_type.lower():
         try:
             body.decode(encoding)
         except (UnicodeDecodeError, LookupError):
-            _encoding, text = html_to_unicode("", body)
+            _encoding, text = html_to_unicode("", body, auto_detect_fun=detect_encoding)
     return text
 
 

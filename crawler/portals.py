@@ -43,14 +43,25 @@ class Portal:
         return urlsplit(self.url).netloc.lower().rsplit("@", 1)[-1]
 
 
+def _utf8(data: bytes, label: str) -> str:
+    """The file as text; a file that is not UTF-8 is refused with the line and byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise PortalsFileError(f"{label}:{line}: not UTF-8 (byte 0x{data[error.start]:02x} at column {column}); "
+                               "save the portals file as UTF-8") from None
+
+
 def read_portals(source) -> list[Portal]:
     """Read and validate a portals file (a path or an open text file)."""
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.exists():
             raise PortalsFileError(f"{path}: no such portals file")
-        text = path.read_text(encoding="utf-8-sig")
         label = str(path)
+        text = _utf8(path.read_bytes(), label)
     else:
         text, label = source.read(), "portals file"
     lines = [(n, line) for n, line in enumerate(text.splitlines(), 1)
