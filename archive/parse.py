@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import lxml.etree
 import lxml.html
 from w3lib.encoding import html_to_unicode
 
@@ -27,6 +28,7 @@ from archive.clean import (CleanPage, block_text, clean_lines, clean_page, label
                            strip_inline_pinyin, to_simplified)
 from archive.flat_tables import flat_grid
 from archive.convert import convert
+from archive.limits import LimitExceeded
 from archive.formats import UNREADABLE, Document, read_docx, read_pdf, read_txt, read_xlsx, sniff
 from archive.metadata import parse_title, report_metadata, template_for_year
 from archive.search import simplified
@@ -39,6 +41,7 @@ from archive.tables import html_grids
 # changes what it stores.
 PARSER_VERSION = "2026.12.1"
 WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 READERS = {"docx": read_docx, "pdf": read_pdf, "txt": read_txt, "xlsx": read_xlsx}
 
 
@@ -70,7 +73,7 @@ def decode_html(body: bytes, content_type: str | None) -> str:
             body.decode(encoding)
         except (UnicodeDecodeError, LookupError):
             _encoding, text = html_to_unicode("", body, auto_detect_fun=detect_encoding)
-    return text
+    return CONTROL_CHARACTERS.sub("", text)  # lxml refuses them in text; no page means them
 
 
 def report_key(title: str | None, url: str) -> str:
@@ -88,8 +91,13 @@ def _strip_pinyin_lines(text: str) -> str:
 def _read_html(body: bytes, content_type: str | None) -> tuple[CleanPage, list, int, str]:
     html = strip_inline_pinyin(decode_html(body, content_type))
     page = clean_page(html)
-    tree = lxml.html.fromstring(html) if html.strip() else lxml.html.fromstring("<html/>")
-    images = len(tree.xpath("//body//img")) if html.strip() else 0
+    try:
+        tree = lxml.html.fromstring(html) if html.strip() else None
+    except (lxml.etree.ParserError, ValueError):  # only comments, or nothing lxml can read
+        tree = None
+    if tree is None:
+        tree = lxml.html.fromstring("<html/>")
+    images = len(tree.xpath("//body//img"))
     return page, html_grids(tree), images, html
 
 
@@ -137,11 +145,13 @@ def _statistics(grids: list, page: CleanPage, html: str | None) -> Statistics:
     return flat
 
 
-def _unreadable(source_format: str, url: str, list_title: str | None) -> ParsedReport:
+def _unreadable(source_format: str, url: str, list_title: str | None,
+                damage: str | None = None) -> ParsedReport:
     agency, year = parse_title(list_title)
+    why = (f"is damaged ({damage})" if damage else
+           "cannot be read here (LibreOffice missing or could not open it)")
     check = Check("unreadable_format", False,
-                  f"this {source_format.upper()} document cannot be read here (LibreOffice missing "
-                  "or could not open it); the raw document is kept for a later reparse")
+                  f"this {source_format.upper()} document {why}; the raw document is kept for a later parse")
     return ParsedReport(key=report_key(list_title, url), title=list_title, agency=agency,
                         year=year, publisher=None, published_date=None,
                         template=template_for_year(year), source_format=source_format, text="",
@@ -161,7 +171,12 @@ def parse_report(body: bytes, content_type: str | None, url: str,
     if readable_as == "html":
         page, grids, images, html = _read_html(body, content_type)
     else:
-        doc = READERS[readable_as](body)
+        try:
+            doc = READERS[readable_as](body)
+        except (LimitExceeded, MemoryError):
+            raise
+        except Exception as error:  # a damaged file (bad zip, broken PDF): a finding, not a crash
+            return _unreadable(source_format, url, list_title, f"{type(error).__name__}: {error}"[:300])
         page, grids = _read_other(doc), doc.grids
     page.text = _strip_pinyin_lines(page.text)
     page.title = strip_inline_pinyin(page.title) or None

@@ -91,12 +91,14 @@ def test_wall_time_kills_the_worker_and_the_pool_goes_on():
 
 
 def test_address_space_limit_is_recorded():
-    """Without the grid limit, the far-cell spreadsheet grows until RLIMIT_AS stops it."""
-    jobs = [Job("far", "http://127.0.0.1/far.xlsx", far_cell_xlsx(), XLSX, None)]
-    with ParsePool(workers=1, limits=Limits(grid_cells=10 ** 12, address_space=1 << 30,
-                                            wall_seconds=120)) as pool:
-        outcome = next(pool.run(jobs))
-    assert (outcome.status, outcome.limit_hit) == ("limit", "address_space")
+    """Without the decompressed-size limit, the zip bomb's 300 MB member is read until
+    RLIMIT_AS stops it: a MemoryError in the worker, recorded as the limit it hit."""
+    jobs = [Job("bomb", "http://127.0.0.1/bomb.docx", docx_zip_bomb(), DOCX, None),
+            Job("good", "http://127.0.0.1/good.html", GOOD, "text/html", None)]
+    with ParsePool(workers=1, limits=Limits(decompressed_bytes=1 << 40, address_space=256 << 20)) as pool:
+        outcomes = {o.key: o for o in pool.run(jobs)}
+    assert (outcomes["bomb"].status, outcomes["bomb"].limit_hit) == ("limit", "address_space")
+    assert outcomes["good"].status == "ok"
 
 
 def test_inline_ingest_and_the_pool_store_the_same(tmp_path):

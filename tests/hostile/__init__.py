@@ -14,6 +14,16 @@ import zipfile
 from functools import lru_cache
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+    'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+    'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName='
+    '"/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.'
+    'document.main+xml"/></Types>')
+RELATIONSHIPS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+    '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+    '2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>')
 
 
 @lru_cache(maxsize=None)
@@ -36,8 +46,8 @@ def docx_zip_bomb(size: int = 300 << 20) -> bytes:
     tail = b"</w:t></w:r></w:p></w:body></w:document>"
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as docx:
-        docx.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.'
-                      'openxmlformats.org/package/2006/content-types"/>')
+        docx.writestr("[Content_Types].xml", CONTENT_TYPES)
+        docx.writestr("_rels/.rels", RELATIONSHIPS)
         with docx.open("word/document.xml", "w", force_zip64=True) as member:
             member.write(head)
             block = b" " * (1 << 20)
