@@ -16,20 +16,24 @@ A crawled page is untrusted HTML. Two ways out, both safe:
 
 from __future__ import annotations
 
+import lxml.etree
 import lxml.html
 from lxml_html_clean import Cleaner
 
+from archive.limits import LimitExceeded
 from archive.parse import decode_html
 from archive.tables import html_grids
 
 # The archived copy may load nothing from anywhere and run nothing; inline styles only.
-DOCUMENT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+DOCUMENT_CSP = ("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+                "form-action 'none'")
 DOCUMENT_HEADERS = {"Content-Security-Policy": DOCUMENT_CSP, "X-Content-Type-Options": "nosniff",
                     "Referrer-Policy": "no-referrer", "Cache-Control": "private, max-age=3600"}
 _CLEANER = Cleaner(scripts=True, javascript=True, comments=True, style=False, inline_style=False,
                    links=True, meta=True, page_structure=False, processing_instructions=True,
                    embedded=True, frames=True, forms=True, annoying_tags=True,
-                   remove_unknown_tags=False, safe_attrs_only=True)
+                   remove_unknown_tags=False, safe_attrs_only=True,
+                   kill_tags=["base"])  # a <base> would send every relative link off-site
 
 
 def is_html(content_type: str | None, body: bytes) -> bool:
@@ -42,11 +46,12 @@ def document_tables(body: bytes, content_type: str | None) -> list[list[list[dic
     """The document's statistics tables as rows of cells ``{text, rowspan, colspan, row, col}``:
     plain text, indexed like the provenance columns (source_table, source_row, source_col)."""
     text = decode_html(body, content_type)
-    if not text.strip():
+    try:
+        grids = html_grids(lxml.html.fromstring(text)) if text.strip() else []
+    except (LimitExceeded, lxml.etree.ParserError, ValueError):  # a hostile or empty page: no tables
         return []
-    tree = lxml.html.fromstring(text)
     tables = []
-    for grid in html_grids(tree):
+    for grid in grids:
         rows = []
         for r, row in enumerate(grid.rows):
             rows.append([{"text": cell.raw, "rowspan": cell.rowspan, "colspan": cell.colspan,
