@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 
 import lxml.etree
 import lxml.html
-from w3lib.encoding import html_to_unicode
 
-from archive.charset import detect_encoding
+from archive.charset import decode_html
 from archive.check import Check, metadata_checks, run_checks, tables_missing_check
 from archive.clean import (CleanPage, block_text, clean_lines, clean_page, labelled_date, labelled_source,
                            strip_inline_pinyin, to_simplified)
@@ -41,7 +40,6 @@ from archive.tables import html_grids
 # changes what it stores.
 PARSER_VERSION = "2026.12.1"
 WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 READERS = {"docx": read_docx, "pdf": read_pdf, "txt": read_txt, "xlsx": read_xlsx}
 
 
@@ -60,20 +58,6 @@ class ParsedReport:
     checks: list = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
-
-
-def decode_html(body: bytes, content_type: str | None) -> str:
-    """Decode as Scrapy does: HTTP charset, then BOM, then <meta>, then detection
-    (:func:`archive.charset.detect_encoding`: UTF-8, GB18030, Big5…); but a
-    body that is not valid in the HTTP charset (a GBK page served as utf-8) is decoded by
-    its BOM, <meta> or detection instead."""
-    encoding, text = html_to_unicode(content_type or "", body, auto_detect_fun=detect_encoding)
-    if "\ufffd" in text and content_type and "charset" in content_type.lower():
-        try:
-            body.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
-            _encoding, text = html_to_unicode("", body, auto_detect_fun=detect_encoding)
-    return CONTROL_CHARACTERS.sub("", text)  # lxml refuses them in text; no page means them
 
 
 def report_key(title: str | None, url: str) -> str:

@@ -44,6 +44,16 @@ def test_crawler_uses_storage_but_never_parsing(path):
     assert not bad, bad
 
 
+PARSING = {"archive.parse", "archive.stage", "archive.workers", "archive.ingest", "archive.bundle",
+           "archive.statistics", "archive.legacy_stats", "archive.flat_tables", "archive.check", "archive.metadata",
+           "archive.clean", "archive.formats", "archive.convert", "archive.sections"}
+
+
+@pytest.mark.parametrize("path", modules("archive/datasette_plugin"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_publishing_reads_storage_and_text_helpers_never_parsing(path):
+    assert not imports(path) & PARSING
+
+
 def test_no_product_code_imports_the_tests():
     for package in ("archive", "crawler", "nianbao"):
         for path in modules(package):

@@ -21,7 +21,7 @@ import lxml.html
 from lxml_html_clean import Cleaner
 
 from archive.limits import LimitExceeded
-from archive.parse import decode_html
+from archive.charset import decode_html
 from archive.tables import html_grids
 
 # The archived copy may load nothing from anywhere and run nothing; inline styles only.
