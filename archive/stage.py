@@ -33,7 +33,7 @@ from archive.titles import is_report_title
 from archive.workers import Job, Outcome, ParsePool, parse_one
 
 logger = logging.getLogger(__name__)
-DERIVED_TABLES = ("reports", *STAT_TABLES, "checks", "sections", "reports_fts")
+DERIVED_TABLES = ("reports", *STAT_TABLES, "checks", "sections", "reports_fts", "report_summary")
 
 
 def listing_part(doc: dict, outcome: Outcome, link_text: str | None) -> ParsedReport:
@@ -93,14 +93,17 @@ def _jobs(archive: Archive, fetched_reports: list[dict]) -> Iterator[Job]:
 
 def parse_fetched(archive: Archive, *, workers: int = 0, limits: Limits = Limits(),
                   everything: bool = False, urls: list[str] | None = None,
-                  pool: ParsePool | None = None) -> Counter:
+                  pool: ParsePool | None = None, refresh: bool = True) -> Counter:
     """Parse what needs parsing; returns counts of outcomes (new, changed, unchanged,
-    not-report, failed) and of ``documents``, ``failed_documents`` and ``limits_hit``."""
+    not-report, failed) and of ``documents``, ``failed_documents`` and ``limits_hit``.
+    With ``refresh``, the rollups are rebuilt when anything was stored."""
     if everything:
         archive.clear_derived(DERIVED_TABLES)
     todo = archive.fetched_reports_to_parse(PARSER_VERSION, everything=everything, urls=urls)
     counts: Counter = Counter()
     if not todo:
+        if everything and refresh:
+            archive.refresh_rollups()
         return counts
     results: dict[int, dict[int, Outcome]] = {}
     stored = 0
@@ -128,6 +131,8 @@ def parse_fetched(archive: Archive, *, workers: int = 0, limits: Limits = Limits
             done = results.pop(stored)
             counts[settle(archive, todo[stored], [done[k] for k in sorted(done)])] += 1
             stored += 1
+    if refresh:
+        archive.refresh_rollups()
     return counts
 
 
@@ -137,7 +142,8 @@ def parse_archive(path: str, *, workers: int = 1, limits: Limits = Limits(),
     archive = Archive(path)
     try:
         run = archive.start_parse_run(PARSER_VERSION, workers)
-        counts = parse_fetched(archive, workers=workers, limits=limits, everything=everything)
+        counts = parse_fetched(archive, workers=workers, limits=limits, everything=everything, refresh=False)
+        archive.refresh_rollups()
         archive.finish_parse_run(run, **run_counts(counts))
         return counts
     finally:
@@ -172,9 +178,10 @@ class ParseAlongside(threading.Thread):
             with ParsePool(self.workers, self.limits) as pool:
                 while True:
                     last = self._crawl_done.is_set()
-                    self.counts += parse_fetched(archive, pool=pool)
+                    self.counts += parse_fetched(archive, pool=pool, refresh=False)
                     archive.finish_parse_run(run, **run_counts(self.counts))
                     if last:
+                        archive.refresh_rollups()
                         break
                     self._crawl_done.wait(self.interval)
         except BaseException as error:  # reported by finish(), never lost

@@ -25,11 +25,13 @@ import sqlite3
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 import sqlite_utils
 
-from archive.search import index_text, simplified
-from archive.views import VIEWS
+from archive.search import simplified
+from archive import summaries
+from archive.search import INDEX_VERSION, index_fields
 
 STAT_TABLES = {
     "active_disclosure": ("item", "content", "metric"),
@@ -76,10 +78,6 @@ CREATE TABLE IF NOT EXISTS parse_runs (
     changed_reports INTEGER DEFAULT 0, unchanged_reports INTEGER DEFAULT 0,
     not_reports INTEGER DEFAULT 0, failed_documents INTEGER DEFAULT 0, limits_hit INTEGER DEFAULT 0
 );
-CREATE TABLE IF NOT EXISTS documents (
-    sha256 TEXT PRIMARY KEY, url TEXT, content_type TEXT, size INTEGER,
-    fetched_at TEXT, compression TEXT DEFAULT 'zlib', body BLOB
-);
 CREATE TABLE IF NOT EXISTS report_keys (
     id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT UNIQUE NOT NULL
 );
@@ -119,16 +117,29 @@ CREATE TABLE IF NOT EXISTS sections (
 CREATE TABLE IF NOT EXISTS checks (
     report_id INTEGER REFERENCES reports(id), check_name TEXT, passed INTEGER, detail TEXT
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS reports_fts USING fts5(title, agency, body, tokenize='unicode61');
+CREATE TABLE IF NOT EXISTS archive_meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE INDEX IF NOT EXISTS applications_report ON applications(report_id);
 CREATE INDEX IF NOT EXISTS active_disclosure_report ON active_disclosure(report_id);
 CREATE INDEX IF NOT EXISTS reviews_report ON reviews(report_id);
 CREATE INDEX IF NOT EXISTS legacy_stats_report ON legacy_stats(report_id);
 CREATE INDEX IF NOT EXISTS checks_report ON checks(report_id);
 CREATE INDEX IF NOT EXISTS reports_year ON reports(year);
+CREATE INDEX IF NOT EXISTS sections_report ON sections(report_id, position);
 CREATE INDEX IF NOT EXISTS fetched_reports_pending ON fetched_reports(parser_version);
 CREATE INDEX IF NOT EXISTS report_documents_url ON report_documents(url);
 """
+# Raw documents live in a second file beside the archive (ARCHIVE.documents.db, attached
+# as "raw"), so that the published file stays small.
+RAW_SCHEMA = """
+CREATE TABLE IF NOT EXISTS raw.documents (
+    sha256 TEXT PRIMARY KEY, url TEXT, content_type TEXT, size INTEGER,
+    fetched_at TEXT, compression TEXT DEFAULT 'zlib', body BLOB
+);
+"""
+# Search indexes the title, the agency and the narrative lines of the text (archive.search.prose),
+# as bigrams; contentless: the text is stored once, in reports.text.
+FTS_SCHEMA = ("CREATE VIRTUAL TABLE IF NOT EXISTS reports_fts USING fts5(title, agency, body, content='', "
+              "tokenize='unicode61')")
 # Columns added after archives were first written: (table, column, declaration).
 ADDED_COLUMNS = [
     ("crawl_runs", "reports_fetched", "INTEGER DEFAULT 0"),
@@ -136,6 +147,14 @@ ADDED_COLUMNS = [
     ("crawl_runs", "over_budget", "TEXT"),
     ("crawl_runs", "failed_documents", "INTEGER DEFAULT 0"),
 ]
+
+
+def raw_path(path: str) -> str:
+    """Where an archive's raw documents live: ``archive.db`` → ``archive.documents.db``."""
+    if path == ":memory:":
+        return ":memory:"
+    p = Path(path)
+    return str(p.with_name(p.stem + ".documents" + (p.suffix or ".db")))
 
 
 def now() -> str:
@@ -177,25 +196,55 @@ class Archive:
 
     def __init__(self, path, create: bool = True):
         self.path = str(path)
+        self.raw_path = raw_path(self.path)
         conn = sqlite3.connect(self.path, timeout=120)
         self.db = sqlite_utils.Database(conn)
+        if create or Path(self.raw_path).exists() or self.raw_path == ":memory:":
+            conn.execute("ATTACH DATABASE ? AS raw", [self.raw_path])
         if create:
             if self.path != ":memory:":
-                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA main.journal_mode=WAL")
+                conn.execute("PRAGMA raw.journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(SCHEMA)
+            conn.executescript(RAW_SCHEMA)
+            summaries.create(conn)
             self._migrate()
-            conn.executescript(VIEWS)
 
     def _migrate(self) -> None:
         for table, column, declaration in ADDED_COLUMNS:
             if column not in {c.name for c in self.db[table].columns}:
                 self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
         self.db.conn.commit()
+        if self.db.execute("SELECT 1 FROM main.sqlite_master WHERE name = 'documents'").fetchone():
+            with self.db.conn:  # raw documents move to their own file
+                self.db.execute("INSERT OR IGNORE INTO raw.documents SELECT * FROM main.documents")
+                self.db.execute("DROP TABLE main.documents")
         has_fetched = self.db.execute("SELECT 1 FROM fetched_reports LIMIT 1").fetchone()
         has_reports = self.db.execute("SELECT 1 FROM report_documents LIMIT 1").fetchone()
         if has_reports and not has_fetched:
             self._fetched_reports_from_versions()
+        indexed = self.db.execute("SELECT value FROM archive_meta WHERE key = 'index_version'").fetchone()
+        if not indexed or indexed[0] != INDEX_VERSION:
+            self._reindex()
+        if self.db.execute("SELECT 1 FROM reports LIMIT 1").fetchone() and \
+                not self.db.execute("SELECT 1 FROM report_summary LIMIT 1").fetchone():
+            with self.db.conn:  # an archive from before the summaries were materialised
+                self.db.execute(f"INSERT INTO report_summary ({', '.join(summaries.SUMMARY_COLUMNS)}) "
+                                f"{summaries.DEFINITIONS['report_summary']}")
+                summaries.refresh_rollups(self.db.conn)
+
+    def _reindex(self) -> None:
+        """(Re)build the search index from the reports, as this version indexes them."""
+        with self.db.conn:
+            self.db.execute("DROP TABLE IF EXISTS reports_fts")
+            self.db.execute(FTS_SCHEMA)
+            for report_id, title, agency, text in self.db.execute(
+                    "SELECT id, title, agency, text FROM reports").fetchall():
+                self.db.execute("INSERT INTO reports_fts(rowid, title, agency, body) VALUES (?, ?, ?, ?)",
+                                [report_id, *index_fields(title, agency, text)])
+            self.db.execute("INSERT OR REPLACE INTO archive_meta(key, value) VALUES ('index_version', ?)",
+                            [INDEX_VERSION])
 
     def _fetched_reports_from_versions(self) -> None:
         """An archive written before the stage split: its fetched reports are its reports'
@@ -222,23 +271,33 @@ class Archive:
                      version_of([StoredDocument(d, u, r) for u, d, r in docs]), now(), now()])
 
     def close(self) -> None:
-        """Checkpoint and leave the file in rollback-journal mode (servable immutable)."""
-        try:
-            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            self.db.execute("PRAGMA journal_mode=DELETE")
-        except sqlite3.OperationalError:
-            pass  # another connection still has it open; the last one to close switches it
+        """Checkpoint and leave both files in rollback-journal mode (servable immutable)."""
+        for schema in ("main", "raw"):
+            try:
+                self.db.execute(f"PRAGMA {schema}.wal_checkpoint(TRUNCATE)")
+                self.db.execute(f"PRAGMA {schema}.journal_mode=DELETE")
+            except sqlite3.OperationalError:
+                pass  # another connection still has it open; the last one to close switches it
         self.db.conn.close()
+
+    def refresh_rollups(self) -> None:
+        """The rollups (coverage, refusal reasons, …) from the reports as they are now."""
+        with self.db.conn:
+            summaries.refresh_rollups(self.db.conn)
 
     # -- crawl bookkeeping -------------------------------------------------
     def save_portals(self, portals) -> None:
         with self.db.conn:
-            self.db.conn.executemany(
-                "INSERT INTO portals(name, url, host, region_code, province, city, level) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET url = excluded.url, "
-                "host = excluded.host, region_code = excluded.region_code, province = excluded.province, "
-                "city = excluded.city, level = excluded.level",
-                [(p.name, p.url, p.host, p.region_code, p.province, p.city, p.level) for p in portals])
+            self._save_portals(portals)
+            summaries.refresh_regions(self.db.conn)
+
+    def _save_portals(self, portals) -> None:
+        self.db.conn.executemany(
+            "INSERT INTO portals(name, url, host, region_code, province, city, level) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET url = excluded.url, "
+            "host = excluded.host, region_code = excluded.region_code, province = excluded.province, "
+            "city = excluded.city, level = excluded.level",
+            [(p.name, p.url, p.host, p.region_code, p.province, p.city, p.level) for p in portals])
 
     def start_run(self, portals: int) -> int:
         with self.db.conn:
@@ -376,7 +435,10 @@ class Archive:
         with self.db.conn:
             self.db.execute("DELETE FROM report_documents WHERE is_current = 1")
             for table in tables:
-                self.db.execute(f"DELETE FROM {table}")
+                if table == "reports_fts":
+                    self.db.execute("INSERT INTO reports_fts(reports_fts) VALUES ('delete-all')")
+                else:
+                    self.db.execute(f"DELETE FROM {table}")
             self.db.execute("UPDATE fetched_reports SET parser_version = NULL, outcome = NULL")
 
     def start_parse_run(self, parser_version: str, workers: int) -> int:
@@ -458,17 +520,21 @@ class Archive:
         return Saved(report_id, status)
 
     def _write_derived(self, report_id, parsed, url, digest, stats_digest, portal, list_title) -> None:
-        existing = self.db.execute("SELECT url, portal, list_title FROM reports WHERE id = ?",
+        existing = self.db.execute("SELECT url, portal, list_title, title, agency, text FROM reports WHERE id = ?",
                                    [report_id]).fetchone()
         if existing:  # the first URL a report was found under stays its URL
             url, portal, list_title = existing[0], existing[1] or portal, existing[2] or list_title
+            # a contentless index forgets a row only when told what it indexed
+            self.db.execute("INSERT INTO reports_fts(reports_fts, rowid, title, agency, body) "
+                            "VALUES ('delete', ?, ?, ?, ?)", [report_id, *index_fields(*existing[3:])])
+        text_simplified = simplified(parsed.text)
         report = {
             "id": report_id, "url": url, "title": parsed.title, "agency": parsed.agency,
             "year": parsed.year, "publisher": parsed.publisher,
             "published_date": parsed.published_date, "template": parsed.template,
             "source_format": parsed.source_format, "text": parsed.text,
-            "text_simplified": simplified(parsed.text), "portal": portal,
-            "list_title": list_title, "document_sha256": digest,
+            "text_simplified": text_simplified if text_simplified != parsed.text else None,
+            "portal": portal, "list_title": list_title, "document_sha256": digest,
             "fetched_at": now(), "parse_notes": "\n".join(parsed.notes) or None,
         }
         self.db.execute(f"INSERT OR REPLACE INTO reports({', '.join(report)}) "
@@ -488,10 +554,9 @@ class Archive:
         self._insert_many("checks", [
             {"report_id": report_id, "check_name": c.name, "passed": int(c.passed), "detail": c.detail}
             for c in parsed.checks])
-        self.db.execute("DELETE FROM reports_fts WHERE rowid = ?", [report_id])
         self.db.execute("INSERT INTO reports_fts(rowid, title, agency, body) VALUES (?, ?, ?, ?)",
-                        [report_id, index_text(parsed.title or ""), index_text(parsed.agency or ""),
-                         index_text(parsed.text)])
+                        [report_id, *index_fields(parsed.title, parsed.agency, parsed.text)])
+        summaries.write_summary(self.db.conn, report_id)
 
     def validators(self) -> dict:
         """url → (etag, last_modified, sha256, content_type) of pages kept from earlier runs,

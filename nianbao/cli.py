@@ -134,8 +134,11 @@ def parse(db: str, *, workers: int = DEFAULT_WORKERS, everything: bool = False,
           limits: Limits = Limits()) -> tuple[int, dict]:
     """Parse every fetched report not parsed with the current parser version (or all)."""
     from archive.stage import parse_archive
+    from archive.store import raw_path
 
     _archive_path(db, must_exist=True)
+    if not Path(raw_path(db)).exists():
+        raise UsageError(f"no raw documents beside {db} (expected {raw_path(db)}); nothing to parse from")
     lock = open(f"{db}.lock", "w")
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -163,11 +166,31 @@ def metadata_for(db: str) -> Path:
     return path
 
 
+def inspect_file(db: str) -> Path:
+    """Datasette's inspect data for the archive (table row counts), computed once per version
+    of the file and kept beside it (or in the temporary directory), so that no page counts
+    millions of rows."""
+    from datasette.cli import cli as datasette_cli
+
+    source = Path(db)
+    beside = source.with_suffix(".inspect.json")
+    target = beside if os.access(source.parent, os.W_OK) else \
+        Path(tempfile.gettempdir()) / f"nianbao-{source.stem}.inspect.json"
+    if not target.exists() or target.stat().st_mtime < source.stat().st_mtime:
+        datasette_cli.main(["inspect", db, "--inspect-file", str(target)], prog_name="datasette",
+                           standalone_mode=False)
+        data = json.loads(target.read_text(encoding="utf-8"))
+        target.write_text(json.dumps({Path(db).stem: next(iter(data.values()))}), encoding="utf-8")
+    return target
+
+
 def serve_args(db: str, port: int, host: str = "127.0.0.1") -> list[str]:
     """Datasette's command line for a read-only archive."""
     return ["serve", "--immutable", db, "--metadata", str(metadata_for(db)), "--host", host,
-            "--port", str(port), "--setting", "sql_time_limit_ms", "3000",
-            "--setting", "max_returned_rows", "2000", "--setting", "allow_download", "off"]
+            "--port", str(port), "--inspect-file", str(inspect_file(db)),
+            "--setting", "sql_time_limit_ms", "3000", "--setting", "max_returned_rows", "2000",
+            "--setting", "allow_download", "off", "--setting", "suggest_facets", "off",
+            "--setting", "facet_time_limit_ms", "300"]
 
 
 def serve(db: str, port: int, host: str = "127.0.0.1") -> None:

@@ -163,6 +163,7 @@ def test_reparse_rebuilds_the_crawled_archive_without_network(crawled, tmp_path)
 
     copy = tmp_path / "copy.db"
     shutil.copy(crawled["db"], copy)
+    shutil.copy(str(crawled["db"]).replace(".db", ".documents.db"), tmp_path / "copy.documents.db")
     with sqlite3.connect(copy) as conn:
         conn.execute("UPDATE applications SET value = -1")
         conn.execute("DELETE FROM checks")

@@ -1,17 +1,22 @@
-"""The plugin's own pages. Every database access is a read through Datasette
-(``datasette.get_database()``, which ``nianbao serve`` opens immutable)."""
+"""The plugin's own pages. Every database access is a read: through Datasette
+(``datasette.get_database()``, which ``nianbao serve`` opens immutable) for the archive, and
+read-only for its raw documents (``ARCHIVE.documents.db`` beside it), which Datasette does not
+publish. Every page reads tables materialised at parse time; none aggregates the archive."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import sqlite3
 import zlib
+from pathlib import Path
 
 from datasette.utils.asgi import NotFound, Response
 
 from archive.datasette_plugin.safe_html import (DOCUMENT_HEADERS, cleaned_document, document_source,
                                                  document_tables, is_html)
 from archive.labels import template
-from archive.search import fts_query, simplified
+from archive.search import excerpt, fts_query, is_prose, simplified
 
 # Which long table holds a report's statistics, and how to fold it into a readable table:
 # (title, table, row key columns, column key column); titles from the template data.
@@ -37,11 +42,38 @@ async def _columns(db, table):
     return set(await db.table_columns(table)) if await db.table_exists(table) else set()
 
 
+def _raw_connection(db):
+    """The archive's raw documents, read-only (None when they are not published here)."""
+    from archive.store import raw_path  # storage, not parsing
+
+    path = Path(raw_path(db.path)) if db.path else None
+    if path is None or not path.exists():
+        return None
+    return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+
+
+async def _raw_rows(db, sql, params):
+    def read():
+        conn = _raw_connection(db)
+        if conn is None:
+            return []
+        try:
+            conn.row_factory = sqlite3.Row
+            return [dict(r) for r in conn.execute(sql, params).fetchall()]
+        finally:
+            conn.close()
+
+    rows = await asyncio.to_thread(read)
+    if not rows and await db.table_exists("documents"):  # an archive from before the split
+        rows = await _rows(db, sql, params)
+    return rows
+
+
 async def _document(db, digest):
-    rows = await _rows(db, "SELECT body, content_type, url, compression FROM documents WHERE sha256 = ?",
-                       [digest])
+    rows = await _raw_rows(db, "SELECT body, content_type, url, compression FROM documents WHERE sha256 = ?",
+                           [digest])
     if not rows:
-        raise NotFound(f"No document {digest}")
+        raise NotFound(f"No document {digest} here (raw documents are kept in the archive's .documents.db)")
     row = rows[0]
     body = zlib.decompress(row["body"]) if (row["compression"] or "zlib") == "zlib" else row["body"]
     return body, row["content_type"], row["url"]
@@ -81,7 +113,10 @@ async def report_page(datasette, request):
         documents = [{"sha256": report["document_sha256"], "url": report["url"], "role": "page"}]
     tables = []
     for document in documents:
-        body, content_type, _ = await _document(db, document["sha256"])
+        try:
+            body, content_type, _ = await _document(db, document["sha256"])
+        except NotFound:
+            continue
         if is_html(content_type, body):
             tables += [{"document": document, "index": i, "rows": rows}
                        for i, rows in enumerate(document_tables(body, content_type)) if rows]
@@ -103,8 +138,8 @@ async def archived_page(datasette, request):
     """The archived document inside Datasette's page, in a sandboxed iframe."""
     db = _database(datasette)
     digest = request.url_vars["sha256"]
-    rows = await _rows(db, "SELECT sha256, url, content_type, size, fetched_at FROM documents "
-                           "WHERE sha256 = ?", [digest])
+    rows = await _raw_rows(db, "SELECT sha256, url, content_type, size, fetched_at FROM documents "
+                               "WHERE sha256 = ?", [digest])
     if not rows:
         raise NotFound(f"No document {digest}")
     reports = await _rows(db, "SELECT DISTINCT r.id, r.title FROM reports r LEFT JOIN report_documents d "
@@ -131,68 +166,54 @@ async def archived_document(datasette, request):
 
 
 async def search_page(datasette, request):
-    """Search reports (full text), sections and portals at once."""
+    """Search the reports' narrative text (not their tables), ranked by bm25 with the title
+    weighted, each result with the section that says so and a readable excerpt."""
     db = _database(datasette)
     q = (request.args.get("q") or "").strip()
     reports, portals = [], []
     if q:
         reports = await _rows(db, (
-            "SELECT r.id AS report_id, r.title, r.agency, r.year, g.province, r.url, "
-            "  snippet(reports_fts, 2, '\x02', '\x03', '…', 24) AS snippet "
-            "FROM reports_fts f JOIN reports r ON r.id = f.rowid LEFT JOIN regions g ON g.portal = r.portal "
-            "WHERE reports_fts MATCH ? ORDER BY rank LIMIT ?"), [fts_query(q), SEARCH_LIMIT])
+            "SELECT r.id AS report_id, r.title, r.agency, r.year, s.province, r.url "
+            "FROM (SELECT rowid, bm25(reports_fts, 10.0, 5.0, 1.0) AS score FROM reports_fts "
+            "      WHERE reports_fts MATCH ? ORDER BY score LIMIT ?) f "
+            "JOIN reports r ON r.id = f.rowid LEFT JOIN report_summary s ON s.report_id = r.id "
+            "ORDER BY f.score"), [fts_query(q), SEARCH_LIMIT])
         for row in reports:
-            row["snippet"] = _snippet(row["snippet"])
+            row["section"], row["snippet"] = await _where_it_says(db, row["report_id"], q)
         like = f"%{simplified(q)}%"
         portals = await _rows(db, "SELECT * FROM regions WHERE portal LIKE ? OR province LIKE ? "
-                                  "OR city LIKE ? OR region_code LIKE ?", [like] * 3 + [f"{q}%"])
+                                  "OR city LIKE ? OR region_code LIKE ? LIMIT 50", [like] * 3 + [f"{q}%"])
     return Response.html(await datasette.render_template("nianbao_search.html", {
         "q": q, "reports": reports, "portals": portals, "limit": SEARCH_LIMIT, "database": db.name,
     }, request=request))
 
 
-def _snippet(indexed: str | None) -> list[tuple[bool, str]]:
-    """The FTS snippet is bigrams (国家 家秘 秘密) with hits between \\x02 and \\x03: join them
-    back into text and return (is_hit, text) pieces.
-
-    >>> _snippet("…属于 于国 \x02国家 家秘 秘密\x03 2023 其他 他法…")
-    [(False, '…属于'), (True, '国家秘密'), (False, '2023其他法…')]
-    """
-    chars: list[list] = []  # [text, hit]
-    last, hit = None, False
-    for token in re.findall(r"[\x02\x03…]|[^\s\x02\x03…]+", indexed or ""):
-        if token in "\x02\x03":
-            hit = token == "\x02"
-            continue
-        overlaps = (last is not None and len(last) == 2 and len(token) == 2 and not token.isascii()
-                    and last[1] == token[0])
-        if overlaps:
-            chars[-1][1] = chars[-1][1] or hit
-            chars.append([token[1], hit])
-        else:
-            if chars and (token.isascii() and last.isascii()):
-                chars.append([" ", False])
-            chars.extend([ch, hit] for ch in token)
-        last = token
-    pieces: list[tuple[bool, str]] = []
-    for ch, hit in chars:
-        if pieces and pieces[-1][0] == hit:
-            pieces[-1] = (hit, pieces[-1][1] + ch)
-        else:
-            pieces.append((hit, ch))
-    return pieces
+async def _where_it_says(db, report_id: int, q: str):
+    """(section heading, excerpt) of the first narrative line of the report holding the query."""
+    sections = await _rows(db, "SELECT number, title, text FROM sections WHERE report_id = ? ORDER BY position",
+                           [report_id])
+    if not sections:
+        sections = [{"number": None, "title": None,
+                     "text": (await _rows(db, "SELECT text FROM reports WHERE id = ?", [report_id]))[0]["text"]}]
+    for section in sections:
+        for line in (section["text"] or "").split("\n"):
+            if is_prose(line):
+                pieces = excerpt(line, q)
+                if pieces:
+                    heading = "、".join(p for p in (section["number"], section["title"]) if p)
+                    return heading or None, pieces
+    return None, []
 
 
 async def archive_facts(datasette) -> dict:
-    """What the home page says about the archive's size and freshness."""
+    """What the home page says about the archive's size and freshness (materialised in
+    ``archive_stats`` at the end of each parse run)."""
     db = _database(datasette)
     try:
-        facts = (await _rows(db, "SELECT count(*) AS reports, min(year) AS first_year, max(year) AS last_year, "
-                                 "count(DISTINCT portal) AS portals FROM reports"))[0]
-        runs = await _rows(db, "SELECT max(finished) AS last_crawl FROM crawl_runs")
-        facts["last_crawl"] = runs[0]["last_crawl"] if runs else None
+        rows = await _rows(db, "SELECT reports, first_year, last_year, portals, last_crawl FROM archive_stats")
     except Exception:  # not a nianbao archive
         return {}
+    facts = rows[0] if rows else {"reports": 0}
     facts["database"] = db.name
     return facts
 
