@@ -243,7 +243,8 @@ class Counters:
 
 class FleetHandler(BaseHTTPRequestHandler):
     site: dict[str, Resource] = {}
-    counters: Counters
+    counters: Counters        # this host's
+    everywhere: Counters      # the whole fleet's (connections and requests in flight at once)
     delay = 0.0
     server_version = "nianbao-bench-portal/1.0"
     protocol_version = "HTTP/1.1"
@@ -251,12 +252,14 @@ class FleetHandler(BaseHTTPRequestHandler):
     def setup(self):
         super().setup()
         self.counters.enter("connections")
+        self.everywhere.enter("connections")
 
     def finish(self):
         try:
             super().finish()
         finally:
             self.counters.leave("connections")
+            self.everywhere.leave("connections")
 
     def do_HEAD(self):
         self.respond(send_body=False)
@@ -266,10 +269,12 @@ class FleetHandler(BaseHTTPRequestHandler):
 
     def respond(self, send_body: bool) -> None:
         self.counters.enter("in_flight")
+        self.everywhere.enter("in_flight")
         try:
             self._respond(send_body)
         finally:
             self.counters.leave("in_flight")
+            self.everywhere.leave("in_flight")
 
     def _respond(self, send_body: bool) -> None:
         self.counters.add("requests")
@@ -324,9 +329,10 @@ class FleetHandler(BaseHTTPRequestHandler):
 class Fleet(list):
     """The running portals, a list of Portal(name, url), with the fleet's counters."""
 
-    def __init__(self, portals, counters, titles):
+    def __init__(self, portals, counters, titles, everywhere):
         super().__init__(portals)
         self._counters = counters    # name → Counters
+        self._everywhere = everywhere
         self.titles = titles         # name → report titles planted on that host
 
     @property
@@ -337,11 +343,18 @@ class Fleet(list):
         return {name: c.snapshot() for name, c in self._counters.items()}
 
     def totals(self) -> dict:
+        """Sums over the hosts; max_connections / max_in_flight: the most at once over the
+        whole fleet; max_*_per_host: the most at once on one host."""
         per_host = self.stats().values()
-        return {f: (max if f.startswith("max") else sum)(h[f] for h in per_host) for f in Counters.FIELDS}
+        totals = {f: sum(h[f] for h in per_host) for f in Counters.FIELDS if not f.startswith("max")}
+        fleet = self._everywhere.snapshot()
+        for f in ("max_connections", "max_in_flight"):
+            totals[f] = fleet[f]
+            totals[f"{f}_per_host"] = max((h[f] for h in per_host), default=0)
+        return totals
 
     def reset_stats(self) -> None:
-        for c in self._counters.values():
+        for c in [*self._counters.values(), self._everywhere]:
             c.reset()
 
 
@@ -357,6 +370,7 @@ def running_fleet(hosts: int = 10, reports: int = 1000, delay: float = 0.0) -> I
         raise ValueError(f"hosts must be between 1 and {254 - FIRST_ADDRESS}")
     bodies = load_bodies()
     servers, portals, counters, titles = [], [], {}, {}
+    everywhere = Counters()
     try:
         for i, count in enumerate(split_reports(reports, hosts)):
             name = f"基准县{i + 1:02d}"
@@ -364,7 +378,8 @@ def running_fleet(hosts: int = 10, reports: int = 1000, delay: float = 0.0) -> I
             site, host_titles = build_site(i, county, count, bodies)
             counters[name] = Counters()
             handler = type(f"Fleet{i + 1:02d}", (FleetHandler,),
-                           {"site": site, "counters": counters[name], "delay": delay})
+                           {"site": site, "counters": counters[name], "everywhere": everywhere,
+                            "delay": delay})
             server = ThreadingHTTPServer((f"127.0.0.{FIRST_ADDRESS + i}", 0), handler)
             server.daemon_threads = True
             server.request_queue_size = 64
@@ -374,7 +389,7 @@ def running_fleet(hosts: int = 10, reports: int = 1000, delay: float = 0.0) -> I
             host, port = server.server_address[:2]
             portals.append(Portal(name, f"http://{host}:{port}/"))
             titles[name] = host_titles
-        yield Fleet(portals, counters, titles)
+        yield Fleet(portals, counters, titles, everywhere)
     finally:
         for server in servers:
             server.shutdown()
