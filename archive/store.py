@@ -20,6 +20,7 @@ network. Every write is idempotent: storing the same document twice changes noth
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
 import json
 import sqlite3
 import zlib
@@ -211,13 +212,30 @@ class Archive:
             summaries.create(conn)
             self._migrate()
 
+    @contextmanager
+    def transaction(self):
+        """One transaction; nested ones join it, so a caller can group many writes (the
+        scale benchmark writes thousands of reports per commit)."""
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            yield
+        except BaseException:
+            if self._depth == 1:
+                self.db.conn.rollback()
+            raise
+        else:
+            if self._depth == 1:
+                self.db.conn.commit()
+        finally:
+            self._depth -= 1
+
     def _migrate(self) -> None:
         for table, column, declaration in ADDED_COLUMNS:
             if column not in {c.name for c in self.db[table].columns}:
                 self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
         self.db.conn.commit()
         if self.db.execute("SELECT 1 FROM main.sqlite_master WHERE name = 'documents'").fetchone():
-            with self.db.conn:  # raw documents move to their own file
+            with self.transaction():  # raw documents move to their own file
                 self.db.execute("INSERT OR IGNORE INTO raw.documents SELECT * FROM main.documents")
                 self.db.execute("DROP TABLE main.documents")
         has_fetched = self.db.execute("SELECT 1 FROM fetched_reports LIMIT 1").fetchone()
@@ -229,14 +247,14 @@ class Archive:
             self._reindex()
         if self.db.execute("SELECT 1 FROM reports LIMIT 1").fetchone() and \
                 not self.db.execute("SELECT 1 FROM report_summary LIMIT 1").fetchone():
-            with self.db.conn:  # an archive from before the summaries were materialised
+            with self.transaction():  # an archive from before the summaries were materialised
                 self.db.execute(f"INSERT INTO report_summary ({', '.join(summaries.SUMMARY_COLUMNS)}) "
                                 f"{summaries.DEFINITIONS['report_summary']}")
                 summaries.refresh_rollups(self.db.conn)
 
     def _reindex(self) -> None:
         """(Re)build the search index from the reports, as this version indexes them."""
-        with self.db.conn:
+        with self.transaction():
             self.db.execute("DROP TABLE IF EXISTS reports_fts")
             self.db.execute(FTS_SCHEMA)
             for report_id, title, agency, text in self.db.execute(
@@ -260,7 +278,7 @@ class Archive:
             "ORDER BY url") if digest not in known]
         context = {url: (portal, link_text) for url, portal, link_text in
                    self.db.execute("SELECT url, portal, link_text FROM pages")}
-        with self.db.conn:
+        with self.transaction():
             for docs in [*bundles.values(), *loose]:
                 portal, link_text = context.get(docs[0][0], (None, None))
                 documents = [{"url": u, "sha256": d, "role": r} for u, d, r in docs]
@@ -282,12 +300,12 @@ class Archive:
 
     def refresh_rollups(self) -> None:
         """The rollups (coverage, refusal reasons, …) from the reports as they are now."""
-        with self.db.conn:
+        with self.transaction():
             summaries.refresh_rollups(self.db.conn)
 
     # -- crawl bookkeeping -------------------------------------------------
     def save_portals(self, portals) -> None:
-        with self.db.conn:
+        with self.transaction():
             self._save_portals(portals)
             summaries.refresh_regions(self.db.conn)
 
@@ -300,7 +318,7 @@ class Archive:
             [(p.name, p.url, p.host, p.region_code, p.province, p.city, p.level) for p in portals])
 
     def start_run(self, portals: int) -> int:
-        with self.db.conn:
+        with self.transaction():
             return self.db.execute("INSERT INTO crawl_runs(started, portals) VALUES (?, ?)",
                                    [now(), portals]).lastrowid
 
@@ -310,7 +328,7 @@ class Archive:
 
     def mark_interrupted_runs(self) -> None:
         """Runs that never finished (killed) are marked so; call while holding the crawl lock."""
-        with self.db.conn:
+        with self.transaction():
             self.db.execute("UPDATE crawl_runs SET exit_status = 'interrupted' WHERE finished IS NULL")
 
     def is_archived(self, url: str) -> bool:
@@ -323,14 +341,14 @@ class Archive:
 
     def update_run(self, run_id: int, **counts) -> None:
         columns = ", ".join(f"{name} = ?" for name in counts)
-        with self.db.conn:
+        with self.transaction():
             self.db.execute(f"UPDATE crawl_runs SET {columns} WHERE id = ?", [*counts.values(), run_id])
 
     def record_fetch(self, body: bytes | None, page: dict, fetch: dict | None = None) -> str | None:
         """One fetched (or failed) URL in one transaction: its body kept in ``documents``,
         its latest state in ``pages`` and, with a run, one row in ``fetches``. Returns the
         body's sha256."""
-        with self.db.conn:
+        with self.transaction():
             if body is not None:
                 page["sha256"] = self._keep(page["url"], body, page.get("content_type"))
             self._upsert_page(page)
@@ -340,11 +358,11 @@ class Archive:
 
     def record_page(self, **page) -> None:
         """The latest fetch of a URL in ``pages``."""
-        with self.db.conn:
+        with self.transaction():
             self._upsert_page(page)
 
     def log_fetch(self, **fetch) -> None:
-        with self.db.conn:
+        with self.transaction():
             self._insert("fetches", {**fetch, "fetched_at": fetch.get("fetched_at") or now()})
 
     def _upsert_page(self, page: dict) -> None:
@@ -368,7 +386,7 @@ class Archive:
 
     # -- raw documents -----------------------------------------------------
     def keep_document(self, url: str, body: bytes, content_type: str | None) -> str:
-        with self.db.conn:
+        with self.transaction():
             return self._keep(url, body, content_type)
 
     def _keep(self, url: str, body: bytes, content_type: str | None) -> str:
@@ -392,7 +410,7 @@ class Archive:
         """A report page and its attachments as fetched (``documents``: dicts with url, body,
         content_type, role; the page first). Keeps the bodies; returns new | changed | unchanged
         (unchanged: the same documents as last time, so nothing to parse again)."""
-        with self.db.conn:
+        with self.transaction():
             kept = [{"url": d["url"], "sha256": self._keep(d["url"], d["body"], d.get("content_type")),
                      "role": d.get("role", "page"), "content_type": d.get("content_type")}
                     for d in documents]
@@ -432,7 +450,7 @@ class Archive:
     def clear_derived(self, tables) -> None:
         """Before ``parse --all``: every derived table emptied; raw documents, pages, runs,
         report URLs, old versions and the stable report ids stay."""
-        with self.db.conn:
+        with self.transaction():
             self.db.execute("DELETE FROM report_documents WHERE is_current = 1")
             for table in tables:
                 if table == "reports_fts":
@@ -442,13 +460,13 @@ class Archive:
             self.db.execute("UPDATE fetched_reports SET parser_version = NULL, outcome = NULL")
 
     def start_parse_run(self, parser_version: str, workers: int) -> int:
-        with self.db.conn:
+        with self.transaction():
             return self._insert("parse_runs", {"started": now(), "parser_version": parser_version,
                                                "workers": workers}).lastrowid
 
     def finish_parse_run(self, parse_run: int, **counts) -> None:
         columns = ", ".join(f"{name} = ?" for name in counts)
-        with self.db.conn:
+        with self.transaction():
             self.db.execute(f"UPDATE parse_runs SET finished = ?, {columns} WHERE id = ?",
                             [now(), *counts.values(), parse_run])
 
@@ -463,7 +481,7 @@ class Archive:
         """Everything one fetched report's parse produced, in one transaction: each document's
         parse record, its pages' kinds and errors, the report (when it is one) and the
         fetched report's parser version. Returns the saved report, or None."""
-        with self.db.conn:
+        with self.transaction():
             saved = None
             if parsed is not None:
                 saved = self._save_report(parsed, documents, fetched["portal"], fetched["link_text"],
@@ -487,7 +505,7 @@ class Archive:
 
     def save_report(self, parsed, documents: list[StoredDocument], portal: str | None,
                     list_title: str | None = None, text_from: int = 0, stats_from: int = 0) -> Saved:
-        with self.db.conn:
+        with self.transaction():
             return self._save_report(parsed, documents, portal, list_title, text_from, stats_from)
 
     def _save_report(self, parsed, documents: list[StoredDocument], portal: str | None,
@@ -557,6 +575,19 @@ class Archive:
         self.db.execute("INSERT INTO reports_fts(rowid, title, agency, body) VALUES (?, ?, ?, ?)",
                         [report_id, *index_fields(parsed.title, parsed.agency, parsed.text)])
         summaries.write_summary(self.db.conn, report_id)
+
+    def validator(self, url: str) -> tuple | None:
+        """(etag, last_modified, sha256, content_type) of a page kept from an earlier run."""
+        return self.db.execute(
+            "SELECT p.etag, p.last_modified, p.sha256, d.content_type FROM pages p JOIN documents d "
+            "ON d.sha256 = p.sha256 WHERE p.url = ? AND (p.etag IS NOT NULL OR p.last_modified IS NOT NULL)",
+            [url]).fetchone()
+
+    def fetched_report_age_days(self, url: str) -> float | None:
+        """Days since the report at this URL was last fetched, or None if it never was."""
+        row = self.db.execute("SELECT julianday('now') - julianday(fetched_at) FROM fetched_reports "
+                              "WHERE url = ?", [url]).fetchone()
+        return row[0] if row and row[0] is not None else None
 
     def validators(self) -> dict:
         """url → (etag, last_modified, sha256, content_type) of pages kept from earlier runs,

@@ -11,7 +11,7 @@ looks like a small Chinese county portal:
     /xxgk/ndbg/YYYYMM/t<id>.html
                               one report: title/h1 like 桐溪县财政局2021年政府信息公开工作年度报告,
                               body in <div class="article-content">, taken from the real report
-                              bodies shipped with the tests (tests/corpus/html_*, tests/portals/bodies)
+                              bodies shipped with the tests (tests/corpus/html_*, nianbao/demo/bodies)
                               with agency and year replaced
     /robots.txt               allows everything
 
@@ -93,11 +93,11 @@ BODY_SOURCES = [
     ("tests/corpus/html_labels_mc2022/report.html", ("梅川区人民政府",), 2022),
     ("tests/corpus/html_paragraphs_cn2022/report.html", ("梅川区城南街道办事处", "城南街道办事处"), 2022),
     ("tests/corpus/html_tables_tx-czj2023/report.html", ("桐溪县财政局",), 2023),
-    ("tests/portals/bodies/pingtan_2021.html", ("平潭综合实验区",), 2021),
+    ("nianbao/demo/bodies/pingtan_2021.html", ("平潭综合实验区",), 2021),
     # … and 2019 template (2019-2020)
     ("tests/corpus/html_labels_pt2020/report.html", ("平潭综合实验区",), 2020),
     ("tests/corpus/html_pipes_pt2020/report.html", ("平潭综合实验区",), 2020),
-    ("tests/portals/bodies/pingtan_2019.html", ("平潭综合实验区",), 2019),
+    ("nianbao/demo/bodies/pingtan_2019.html", ("平潭综合实验区",), 2019),
 ]
 COMMENT = re.compile(r"<!--.*?-->", re.S)
 ARTICLE = re.compile(r'<div class="article">\s*(?:<h1>.*?</h1>)?(.*)</div>\s*</body>', re.S)

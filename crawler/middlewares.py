@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -35,15 +36,34 @@ class ScopeGuard:
         return None
 
 
+class NotDue(IgnoreRequest):
+    """A report page kept recently: not asked for again before its revisit is due."""
+
+
+def revisit_after(url: str, days: float) -> float:
+    """Days after which a kept report page is asked for again: between ``days / 2`` and
+    ``days``, spread by the URL, so that the revisits of a large archive fall on different
+    nights instead of all on one."""
+    return days * (0.5 + (zlib.crc32(url.encode()) % 1000) / 2000)
+
+
 class ConditionalRequests:
-    """Ask for a page only if it changed since the last run (ETag / Last-Modified), and
-    answer a 304 with the copy kept in the archive, so the spider reads it as usual."""
+    """What the archive already knows shapes each request.
+
+    - A page kept from an earlier run is asked for only if it changed (If-None-Match /
+      If-Modified-Since); a 304 is answered with the kept copy, so the spider reads it as
+      usual.
+    - A report page kept less than ``NIANBAO_REVISIT_DAYS`` ago is not asked for at all: the
+      lists that lead to it are re-read every night, and reports are revisited (conditionally)
+      once in that many days, spread over the nights. 0 = every night."""
 
     def __init__(self, crawler):
         self.db_path = crawler.settings.get("ARCHIVE_DB")
         self.enabled = crawler.settings.getbool("NIANBAO_CONDITIONAL_REQUESTS")
+        self.revisit_days = crawler.settings.getfloat("NIANBAO_REVISIT_DAYS")
+        self.stats = crawler.stats
         self._archive = None
-        self._validators = None
+        self._opened = False
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -56,18 +76,28 @@ class ConditionalRequests:
             self._archive.db.conn.close()
             self._archive = None
 
-    def _lookup(self, url):
-        if self._validators is None:
+    @property
+    def archive(self):
+        if not self._opened:
             from archive.store import Archive
 
-            self._archive = Archive(self.db_path, create=False) if self.db_path and Path(self.db_path).exists() else None
-            self._validators = self._archive.validators() if self._archive else {}
-        return self._validators.get(canonical_url(url))
+            self._opened = True
+            if self.db_path and Path(self.db_path).exists():
+                self._archive = Archive(self.db_path, create=False)
+        return self._archive
 
     def process_request(self, request):
         if not self.enabled or request.meta.get("playwright") or urlsplit(request.url).path == "/robots.txt":
             return None
-        known = self._lookup(request.url)
+        if self.archive is None:
+            return None
+        url = canonical_url(request.url)
+        if request.meta.get("kind") == "report" and self.revisit_days > 0:
+            age = self.archive.fetched_report_age_days(url)
+            if age is not None and age < revisit_after(url, self.revisit_days):
+                self.stats.inc_value("nianbao/reports_not_due")
+                raise NotDue(f"kept {age:.1f} days ago; revisited after {self.revisit_days:g} days")
+        known = self.archive.validator(url)
         if known:
             etag, modified, digest, content_type = known
             if etag:
@@ -81,7 +111,7 @@ class ConditionalRequests:
         if response.status != 304 or "archived_copy" not in request.meta:
             return response
         digest, content_type = request.meta["archived_copy"]
-        body, _, _ = self._archive.document(digest)
+        body, _, _ = self.archive.document(digest)
         request.meta["not_modified"] = True
         headers = {"Content-Type": content_type or "text/html"}
         for name in (b"ETag", b"Last-Modified"):

@@ -44,6 +44,10 @@ PLAYWRIGHT_ABORT_REQUEST = "crawler.scope.abort_browser_request"
 # Incremental: pages kept from earlier runs are asked for with If-None-Match /
 # If-Modified-Since; a 304 is answered from the archive.
 NIANBAO_CONDITIONAL_REQUESTS = True
+# A report page kept less than this many days ago is not asked for again (the lists that lead
+# to reports are re-read every night); each is revisited, conditionally, once in that many days,
+# the revisits spread over the nights. 0 = revisit every report every night.
+NIANBAO_REVISIT_DAYS = 7
 LOGSTATS_INTERVAL = 15
 
 DOWNLOADER_MIDDLEWARES = {

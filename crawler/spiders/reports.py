@@ -24,7 +24,7 @@ from crawler.discover import (attachment_links, canonical_url, datastore_pager_u
                               json_links, needs_browser, page_links, redirect_target,
                               script_data_urls, script_pager_urls)
 from crawler.items import FetchedDocument, PageRecord, ReportDocument
-from crawler.middlewares import OutOfScope
+from crawler.middlewares import NotDue, OutOfScope
 from crawler.scope import ScopeDNSRefusal, ScopePolicy
 from crawler.portals import read_portals
 
@@ -229,6 +229,8 @@ class ReportsSpider(scrapy.Spider):
 
     def failed(self, failure):
         request = failure.request
+        if failure.check(NotDue):  # a report kept recently: nothing to record
+            return
         response = getattr(failure.value, "response", None)
         self.logger.warning("failed %s: %s", request.url, failure.getErrorMessage())
         probe = bool(request.meta.get("browser_fallback"))
