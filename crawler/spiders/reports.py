@@ -11,6 +11,7 @@ live in :mod:`crawler.discover`, storage in :mod:`crawler.pipelines`.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 
 import scrapy
@@ -31,6 +32,15 @@ from crawler.portals import read_portals
 NAV_DEPTH = 3          # home → 政务公开 → 政府信息公开 → …
 LIST_KINDS = ("column", "list")
 LINK_SOURCE_VIA = {"script": "datastore", "iframe": "iframe", "json": "json"}
+
+
+def yields_something(callback):
+    """A callback without the Nones of links already followed (``follow`` returns None for
+    them): Scrapy would otherwise schedule a task for each."""
+    @functools.wraps(callback)
+    def wrapper(*args, **kwargs):
+        return (output for output in callback(*args, **kwargs) if output is not None)
+    return wrapper
 
 
 def looks_like_json(response) -> bool:
@@ -99,6 +109,7 @@ class ReportsSpider(scrapy.Spider):
                           link_text=response.meta.get("link_text"), is_failure=False)
 
     # -- callbacks ---------------------------------------------------------
+    @yields_something
     def parse_page(self, response):
         meta = response.meta
         kind, portal = meta["kind"], meta["portal"]
@@ -169,6 +180,7 @@ class ReportsSpider(scrapy.Spider):
         return self.follow(meta["portal"], url, "column", link_text=meta["link_text"], via="browser",
                            browser=True)
 
+    @yields_something
     def parse_list_data(self, response):
         """A list answered as JSON by the endpoint a page's script loads."""
         meta, portal = response.meta, response.meta["portal"]
@@ -182,6 +194,7 @@ class ReportsSpider(scrapy.Spider):
         if not links and meta.get("browser_fallback"):
             yield self.render(meta, meta["browser_fallback"])
 
+    @yields_something
     def parse_report(self, response):
         """A report page: keep it, then fetch its attachments one after the other and
         hand the whole report to the pipeline."""
@@ -197,12 +210,14 @@ class ReportsSpider(scrapy.Spider):
             attachments = [link.url for link in attachment_links(links) if self.in_scope(link.url, portal)]
         yield from self.next_attachment(meta, [self.document(response, "page")], attachments)
 
+    @yields_something
     def parse_attachment(self, response):
         yield self.page_record(response)
         documents, pending = response.meta["bundle"]
         yield from self.next_attachment(response.meta, [*documents, self.document(response, "attachment")],
                                         pending)
 
+    @yields_something
     def attachment_failed(self, failure):
         yield from self.failed(failure)
         documents, pending = failure.request.meta["bundle"]
@@ -227,6 +242,7 @@ class ReportsSpider(scrapy.Spider):
             content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None,
             not_modified=bool(response.meta.get("not_modified")))
 
+    @yields_something
     def failed(self, failure):
         request = failure.request
         if failure.check(NotDue):  # a report kept recently: nothing to record
