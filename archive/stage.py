@@ -33,7 +33,7 @@ from archive.titles import is_report_title
 from archive.workers import Job, Outcome, ParsePool, parse_one
 
 logger = logging.getLogger(__name__)
-DERIVED_TABLES = ("reports", *STAT_TABLES, "checks", "sections", "reports_fts", "report_summary")
+DERIVED_TABLES = ("reports", *STAT_TABLES, "checks", "section_spans", "reports_fts", "report_summary")
 
 
 def listing_part(doc: dict, outcome: Outcome, link_text: str | None) -> ParsedReport:

@@ -112,8 +112,9 @@ CREATE TABLE IF NOT EXISTS legacy_stats (
     report_id INTEGER REFERENCES reports(id), indicator TEXT, unit TEXT,
     value NUMERIC, {PROVENANCE}
 );
-CREATE TABLE IF NOT EXISTS sections (
-    report_id INTEGER REFERENCES reports(id), position INTEGER, number TEXT, title TEXT, text TEXT
+CREATE TABLE IF NOT EXISTS section_spans (
+    report_id INTEGER REFERENCES reports(id), position INTEGER, number TEXT, title TEXT,
+    start INTEGER, length INTEGER, text TEXT
 );
 CREATE TABLE IF NOT EXISTS checks (
     report_id INTEGER REFERENCES reports(id), check_name TEXT, passed INTEGER, detail TEXT
@@ -125,9 +126,17 @@ CREATE INDEX IF NOT EXISTS reviews_report ON reviews(report_id);
 CREATE INDEX IF NOT EXISTS legacy_stats_report ON legacy_stats(report_id);
 CREATE INDEX IF NOT EXISTS checks_report ON checks(report_id);
 CREATE INDEX IF NOT EXISTS reports_year ON reports(year);
-CREATE INDEX IF NOT EXISTS sections_report ON sections(report_id, position);
+CREATE INDEX IF NOT EXISTS section_spans_report ON section_spans(report_id, position);
 CREATE INDEX IF NOT EXISTS fetched_reports_pending ON fetched_reports(parser_version);
 CREATE INDEX IF NOT EXISTS report_documents_url ON report_documents(url);
+"""
+# A section's text is a span of reports.text (stored once); text is kept in section_spans only
+# where a section is not a span of it.
+SECTIONS_VIEW = """
+CREATE VIEW IF NOT EXISTS sections AS
+SELECT s.report_id, s.position, s.number, s.title,
+  coalesce(s.text, substr(r.text, s.start + 1, s.length)) AS text
+FROM section_spans s JOIN reports r ON r.id = s.report_id
 """
 # Raw documents live in a second file beside the archive (ARCHIVE.documents.db, attached
 # as "raw"), so that the published file stays small.
@@ -148,6 +157,20 @@ ADDED_COLUMNS = [
     ("crawl_runs", "over_budget", "TEXT"),
     ("crawl_runs", "failed_documents", "INTEGER DEFAULT 0"),
 ]
+
+
+def spans(text: str, sections) -> list[dict]:
+    """Where each section's text sits in the report's text: {start, length}, or {text} for a
+    section that is not a span of it."""
+    out, cursor = [], 0
+    for section in sections:
+        at = text.find(section.text, cursor) if section.text else -1
+        if at < 0:
+            out.append({"start": None, "length": None, "text": section.text})
+        else:
+            out.append({"start": at, "length": len(section.text), "text": None})
+            cursor = at + len(section.text)
+    return out
 
 
 def raw_path(path: str) -> str:
@@ -209,6 +232,8 @@ class Archive:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(SCHEMA)
             conn.executescript(RAW_SCHEMA)
+            self._sections_as_spans()
+            conn.executescript(SECTIONS_VIEW)
             summaries.create(conn)
             self._migrate()
 
@@ -228,6 +253,15 @@ class Archive:
                 self.db.conn.commit()
         finally:
             self._depth -= 1
+
+    def _sections_as_spans(self) -> None:
+        """An archive from before sections were spans: its sections table becomes spans
+        (keeping each text until the next parse)."""
+        if self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sections'").fetchone():
+            with self.transaction():
+                self.db.execute("INSERT INTO section_spans(report_id, position, number, title, text) "
+                                "SELECT report_id, position, number, title, text FROM sections")
+                self.db.execute("DROP TABLE sections")
 
     def _migrate(self) -> None:
         for table, column, declaration in ADDED_COLUMNS:
@@ -557,7 +591,7 @@ class Archive:
         }
         self.db.execute(f"INSERT OR REPLACE INTO reports({', '.join(report)}) "
                         f"VALUES ({', '.join('?' * len(report))})", list(report.values()))
-        for table in (*STAT_TABLES, "checks", "sections"):
+        for table in (*STAT_TABLES, "checks", "section_spans"):
             self.db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
         for table, columns in STAT_TABLES.items():
             self._insert_many(table, [
@@ -566,9 +600,9 @@ class Archive:
                  "source_table": cell.source_table,
                  "source_row": cell.source_row, "source_col": cell.source_col}
                 for cell in parsed.cells if cell.table == table])
-        self._insert_many("sections", [
+        self._insert_many("section_spans", [
             {"report_id": report_id, "position": i, "number": section.number, "title": section.title,
-             "text": section.text} for i, section in enumerate(getattr(parsed, "sections", []))])
+             **span} for i, (section, span) in enumerate(zip(parsed.sections, spans(parsed.text, parsed.sections)))])
         self._insert_many("checks", [
             {"report_id": report_id, "check_name": c.name, "passed": int(c.passed), "detail": c.detail}
             for c in parsed.checks])

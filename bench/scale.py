@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import replace
 from pathlib import Path
@@ -125,26 +126,27 @@ def pages(db: Path) -> dict[str, str]:
         report_id = conn.execute("SELECT report_id FROM report_summary WHERE new_requests IS NOT NULL "
                                  "ORDER BY report_id DESC LIMIT 1").fetchone()[0]
         agency = conn.execute("SELECT agency FROM report_summary WHERE report_id = ?", [report_id]).fetchone()[0]
+    name = db.stem  # Datasette names a database after its file
     metadata = json.loads((ROOT / "archive/datasette_plugin/metadata.json").read_text(encoding="utf-8"))
     queries = metadata["databases"]["archive"]["queries"]
-    typical = {"year": "2022", "province": "浙江省", "agency": agency[:6], "check_name": "", "q": "国家秘密"}
+    typical = {"year": "2022", "province": "浙江省", "agency": agency, "check_name": "balance", "q": "国家秘密"}
     out = {
         "home": "/",
         "search 2-char 涉密": f"/-/search?q={quote('涉密')}",
         "search 4-char 国家秘密": f"/-/search?q={quote('国家秘密')}",
         "search traditional 國家秘密": f"/-/search?q={quote('國家秘密')}",
         "search no match": f"/-/search?q={quote('无此词语')}",
-        "reports?_search=国家秘密": f"/archive/reports?_search={quote('国家秘密')}",
+        "reports?_search=国家秘密": f"/{name}/reports?_search={quote('国家秘密')}",
         "report page": f"/-/report/{report_id}",
     }
-    for name in queries:
+    for query in queries:
         params = "&".join(f"{k}={quote(v)}" for k, v in typical.items()
-                          if f":{k}" in queries[name]["sql"])
-        out[f"query {name}"] = f"/archive/{name}?{params}"
+                          if f":{k}" in queries[query]["sql"])
+        out[f"query {query}"] = f"/{name}/{query}?{params}"
     for table in ("report_summary", "coverage", "year_totals", "refusal_reasons"):
         column = "to_year" if table == "year_changes" else "year"
-        out[f"view {table}?year=2022"] = f"/archive/{table}?{column}=2022"
-    out["view year_changes?to_year=2022"] = "/archive/year_changes?to_year=2022"
+        out[f"view {table}?year=2022"] = f"/{name}/{table}?{column}=2022"
+    out["view year_changes?to_year=2022"] = f"/{name}/year_changes?to_year=2022"
     return out
 
 
@@ -166,7 +168,10 @@ def time_pages(db: Path, port: int, repeat: int = 5) -> dict[str, float]:
         medians = {}
         for name, path in pages(db).items():
             times, status = [], None
-            urllib.request.urlopen(base + path, timeout=60).read()  # warm
+            try:
+                urllib.request.urlopen(base + path, timeout=60).read()  # warm
+            except urllib.error.HTTPError:
+                pass
             for _ in range(repeat):
                 started = time.monotonic()
                 try:

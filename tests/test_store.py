@@ -92,3 +92,14 @@ def test_broken_document_is_recorded_not_lost(tmp_path):
     assert outcome in ("failed", "new")
     assert archive.db["documents"].count == 1
     assert archive.db.execute("SELECT url FROM pages").fetchone()[0] == "http://127.0.0.1/broken.htm"
+
+
+def test_section_text_is_stored_once_as_a_span_of_the_report_text(archive):
+    from archive.sections import split_sections
+
+    for report_id, text in archive.db.execute("SELECT id, text FROM reports").fetchall():
+        stored = [tuple(r) for r in archive.db.execute(
+            "SELECT number, title, text FROM sections WHERE report_id = ? ORDER BY position", [report_id])]
+        assert stored == [(s.number, s.title, s.text) for s in split_sections(text)]
+    assert archive.db.execute("SELECT count(*) FROM section_spans").fetchone()[0] > 5
+    assert archive.db.execute("SELECT count(*) FROM section_spans WHERE text IS NOT NULL").fetchone()[0] == 0
