@@ -65,11 +65,64 @@ ELAPSED = re.compile(r"'elapsed_time_seconds': ([\d.]+)")
 
 # -- (b) hook ---------------------------------------------------------------------
 
+def parse_documents(count: int) -> list[tuple[str, bytes, str]]:
+    """(url, body, content type) of ``count`` report pages of the fleet, built in memory."""
+    from fleet import build_site, load_bodies
+
+    site, _ = build_site(0, "基准县", count, load_bodies())
+    return [(f"http://127.0.0.21{path}", res.body, res.content_type) for path, res in sorted(site.items())
+            if path.startswith("/xxgk/ndbg/2")][:count]
+
+
 def parse_figures(args) -> dict:
-    """HOOK for (b), parsing throughput, measured by another engineer: return
-    {figure_name: value, ...} (e.g. {"parse_reports_per_s": 40.0}); printed in the
-    summary and put into the final JSON under "parse". Nothing yet."""
-    return {}
+    """(b) The parse stage (read the kept documents, parse them in the sandboxed workers, store
+    every report) in documents/s, against bare ``trafilatura.extract`` on the same documents in
+    this process; interleaved, ``--repeat`` times, with 1 worker and with one per core."""
+    import trafilatura
+
+    from archive.limits import Limits
+    from archive.stage import parse_fetched
+    from archive.store import Archive
+    from archive.workers import ParsePool
+
+    documents = parse_documents(args.parse_documents)
+    workdir = Path(tempfile.mkdtemp(prefix="nianbao-parse-bench-"))
+    archive = Archive(workdir / "parse.db")
+    for url, body, ctype in documents:
+        archive.save_fetched_report(url, "基准县", None, [{"url": url, "body": body, "content_type": ctype}])
+    counts = sorted({1, max(1, min(os.cpu_count() or 1, 4))})
+    samples: dict[str, list[float]] = {"bare": [], **{f"workers_{n}": [] for n in counts}}
+    pools = {n: ParsePool(n, Limits()).__enter__() for n in counts}
+    try:
+        for n, pool in pools.items():  # warm: the workers import the parser once
+            parse_fetched(archive, pool=pool, everything=True, refresh=False)
+        for _ in range(args.repeat):
+            started = time.monotonic()
+            for _url, body, _ctype in documents:
+                trafilatura.extract(body, include_tables=True)
+            samples["bare"].append(len(documents) / (time.monotonic() - started))
+            for n, pool in pools.items():
+                started = time.monotonic()
+                parsed = parse_fetched(archive, pool=pool, everything=True, refresh=False)
+                assert parsed["documents"] == len(documents), parsed
+                samples[f"workers_{n}"].append(len(documents) / (time.monotonic() - started))
+    finally:
+        for pool in pools.values():
+            pool.__exit__(None, None, None)
+        archive.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+    bare = statistics.median(samples["bare"])
+    figures = {"documents": len(documents),
+               "bare_docs_per_s": {"min": round(min(samples["bare"]), 1), "median": round(bare, 1)}}
+    for n in counts:
+        values = samples[f"workers_{n}"]
+        ratio = statistics.median(values) / bare
+        goal = 0.8 * n
+        figures[f"parse_{n}_workers_docs_per_s"] = {"min": round(min(values), 1),
+                                                     "median": round(statistics.median(values), 1)}
+        figures[f"parse_{n}_workers_vs_bare"] = {"median": round(ratio, 3), "goal": f">= {goal:g}",
+                                                 "met": ratio >= goal}
+    return figures
 
 
 # -- running things ---------------------------------------------------------------
@@ -167,7 +220,13 @@ def main(argv=None) -> int:
     parser.add_argument("--workdir", help="where archives and logs go (default: a new temporary directory)")
     parser.add_argument("--keep", action="store_true", help="keep the archives (logs are always kept)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds one crawl may take")
+    parser.add_argument("--parse-documents", type=int, default=120,
+                        help="report pages for (b), the parse stage against bare trafilatura")
+    parser.add_argument("--only-parse", action="store_true", help="measure (b) only")
     args = parser.parse_args(argv)
+    if args.only_parse:
+        print(json.dumps(parse_figures(args), ensure_ascii=False))
+        return 0
 
     module, note = nianbao_module()
     if note:
