@@ -40,3 +40,28 @@ def test_cli_refuses_bad_file_before_crawling(tmp_path):
     assert result.returncode == 2
     assert "portals.csv:3: duplicate portal" in result.stderr
     assert not db.exists()
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "nianbao.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_usage_errors_are_one_line_and_exit_2_and_write_nothing(tmp_path):
+    """A portals file that is not UTF-8 (named by line and byte), a --db whose directory does
+    not exist, and parse or serve of an archive that is not there."""
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("name,url\n示例县,http://127.0.0.1:9/\n".encode("gbk"))
+    good = write(tmp_path, "name,url\nA,http://127.0.0.1:9/\n")
+    cases = [
+        (("crawl", "--portals", gbk, "--db", tmp_path / "a.db"), "gbk.csv:2: not UTF-8 (byte 0x"),
+        (("crawl", "--portals", good, "--db", tmp_path / "missing" / "a.db"), "does not exist"),
+        (("parse", "--db", tmp_path / "none.db"), "no archive at"),
+        (("reparse", "--db", tmp_path / "none.db"), "no archive at"),
+        (("serve", "--db", tmp_path / "none.db"), "no archive at"),
+    ]
+    for args, message in cases:
+        result = cli(*args)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2 and len(lines) == 1 and message in lines[0], (args, result.stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gbk.csv", "portals.csv"]
