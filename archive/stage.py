@@ -28,12 +28,14 @@ from archive.check import Check
 from archive.limits import Limits
 from archive.metadata import parse_title, template_for_year
 from archive.parse import PARSER_VERSION, ParsedReport, report_key
+from archive import value_tables
 from archive.store import STAT_TABLES, Archive, StoredDocument
 from archive.titles import is_report_title
 from archive.workers import Job, Outcome, ParsePool, parse_one
 
 logger = logging.getLogger(__name__)
-DERIVED_TABLES = ("reports", *STAT_TABLES, "checks", "section_spans", "reports_fts", "report_summary")
+DERIVED_TABLES = ("reports", *map(value_tables.base, STAT_TABLES), "checks", "section_spans", "reports_fts",
+                  "report_summary")
 
 
 def listing_part(doc: dict, outcome: Outcome, link_text: str | None) -> ParsedReport:

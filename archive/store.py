@@ -31,17 +31,9 @@ from pathlib import Path
 import sqlite_utils
 
 from archive.search import simplified
-from archive import summaries
+from archive import summaries, value_tables
+from archive.value_tables import STAT_TABLES
 from archive.search import INDEX_VERSION, index_fields
-
-STAT_TABLES = {
-    "active_disclosure": ("item", "content", "metric"),
-    "applications": ("row_code", "row_label", "applicant"),
-    "reviews": ("proceeding", "result"),
-    "legacy_stats": ("indicator", "unit"),
-}
-PROVENANCE = ("raw TEXT, document_sha256 TEXT, source_table INTEGER, source_row INTEGER, "
-              "source_col INTEGER")
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS portals (
@@ -96,22 +88,6 @@ CREATE TABLE IF NOT EXISTS report_documents (
     report_id INTEGER REFERENCES reports(id), version TEXT, sha256 TEXT REFERENCES documents(sha256),
     url TEXT, role TEXT, fetched_at TEXT, is_current INTEGER, PRIMARY KEY (report_id, version, sha256)
 );
-CREATE TABLE IF NOT EXISTS active_disclosure (
-    report_id INTEGER REFERENCES reports(id), item TEXT, content TEXT, metric TEXT,
-    value NUMERIC, {PROVENANCE}
-);
-CREATE TABLE IF NOT EXISTS applications (
-    report_id INTEGER REFERENCES reports(id), row_code TEXT, row_label TEXT, applicant TEXT,
-    value NUMERIC, {PROVENANCE}
-);
-CREATE TABLE IF NOT EXISTS reviews (
-    report_id INTEGER REFERENCES reports(id), proceeding TEXT, result TEXT,
-    value NUMERIC, {PROVENANCE}
-);
-CREATE TABLE IF NOT EXISTS legacy_stats (
-    report_id INTEGER REFERENCES reports(id), indicator TEXT, unit TEXT,
-    value NUMERIC, {PROVENANCE}
-);
 CREATE TABLE IF NOT EXISTS section_spans (
     report_id INTEGER REFERENCES reports(id), position INTEGER, number TEXT, title TEXT,
     start INTEGER, length INTEGER, text TEXT
@@ -120,10 +96,6 @@ CREATE TABLE IF NOT EXISTS checks (
     report_id INTEGER REFERENCES reports(id), check_name TEXT, passed INTEGER, detail TEXT
 );
 CREATE TABLE IF NOT EXISTS archive_meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE INDEX IF NOT EXISTS applications_report ON applications(report_id);
-CREATE INDEX IF NOT EXISTS active_disclosure_report ON active_disclosure(report_id);
-CREATE INDEX IF NOT EXISTS reviews_report ON reviews(report_id);
-CREATE INDEX IF NOT EXISTS legacy_stats_report ON legacy_stats(report_id);
 CREATE INDEX IF NOT EXISTS checks_report ON checks(report_id);
 CREATE INDEX IF NOT EXISTS reports_year ON reports(year);
 CREATE INDEX IF NOT EXISTS section_spans_report ON section_spans(report_id, position);
@@ -221,6 +193,7 @@ class Archive:
     def __init__(self, path, create: bool = True):
         self.path = str(path)
         self.raw_path = raw_path(self.path)
+        self._depth = 0
         conn = sqlite3.connect(self.path, timeout=120)
         self.db = sqlite_utils.Database(conn)
         if create or Path(self.raw_path).exists() or self.raw_path == ":memory:":
@@ -234,19 +207,30 @@ class Archive:
             conn.executescript(RAW_SCHEMA)
             self._sections_as_spans()
             conn.executescript(SECTIONS_VIEW)
+            conn.executescript(value_tables.SCHEMA)
+            with self.transaction():
+                value_tables.migrate(conn)
+            conn.executescript(value_tables.VIEWS)
             summaries.create(conn)
             self._migrate()
+
+    @property
+    def interner(self) -> value_tables.Interner:
+        if not hasattr(self, "_interner"):
+            self._interner = value_tables.Interner(self.db.conn)
+        return self._interner
 
     @contextmanager
     def transaction(self):
         """One transaction; nested ones join it, so a caller can group many writes (the
         scale benchmark writes thousands of reports per commit)."""
-        self._depth = getattr(self, "_depth", 0) + 1
+        self._depth += 1
         try:
             yield
         except BaseException:
             if self._depth == 1:
                 self.db.conn.rollback()
+                self.interner.forget()
             raise
         else:
             if self._depth == 1:
@@ -591,15 +575,15 @@ class Archive:
         }
         self.db.execute(f"INSERT OR REPLACE INTO reports({', '.join(report)}) "
                         f"VALUES ({', '.join('?' * len(report))})", list(report.values()))
-        for table in (*STAT_TABLES, "checks", "section_spans"):
+        for table in (*map(value_tables.base, STAT_TABLES), "checks", "section_spans"):
             self.db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
-        for table, columns in STAT_TABLES.items():
-            self._insert_many(table, [
-                {"report_id": report_id, **{c: cell.fields.get(c) for c in columns},
-                 "value": cell.value, "raw": cell.raw, "document_sha256": stats_digest,
-                 "source_table": cell.source_table,
-                 "source_row": cell.source_row, "source_col": cell.source_col}
-                for cell in parsed.cells if cell.table == table])
+        document_id = self.interner.document(stats_digest)
+        for table in STAT_TABLES:
+            rows = [value_tables.row(table, report_id, cell, document_id, self.interner)
+                    for cell in parsed.cells if cell.table == table]
+            if rows:
+                self.db.conn.executemany(f"INSERT INTO {value_tables.base(table)} VALUES "
+                                         f"({', '.join('?' * len(rows[0]))})", rows)
         self._insert_many("section_spans", [
             {"report_id": report_id, "position": i, "number": section.number, "title": section.title,
              **span} for i, (section, span) in enumerate(zip(parsed.sections, spans(parsed.text, parsed.sections)))])

@@ -205,7 +205,6 @@ CREATE TABLE IF NOT EXISTS archive_stats (
 CREATE INDEX IF NOT EXISTS reports_portal ON reports(portal, year);
 CREATE INDEX IF NOT EXISTS reports_agency ON reports(agency);
 CREATE INDEX IF NOT EXISTS pages_portal ON pages(portal, fetched_at);
-CREATE INDEX IF NOT EXISTS reviews_corrected ON reviews(value DESC) WHERE result = '结果纠正' AND value > 0;
 CREATE INDEX IF NOT EXISTS checks_failed ON checks(report_id, check_name) WHERE passed = 0;
 """
 

@@ -165,7 +165,7 @@ def test_reparse_rebuilds_the_crawled_archive_without_network(crawled, tmp_path)
     shutil.copy(crawled["db"], copy)
     shutil.copy(str(crawled["db"]).replace(".db", ".documents.db"), tmp_path / "copy.documents.db")
     with sqlite3.connect(copy) as conn:
-        conn.execute("UPDATE applications SET value = -1")
+        conn.execute("UPDATE applications_values SET value = -1")
         conn.execute("DELETE FROM checks")
     result = run_cli("reparse", "--db", copy)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -77,7 +77,7 @@ def test_changed_report_keeps_its_old_version(archive):
 def test_reparse_rebuilds_the_same_rows_with_the_same_ids(archive):
     before = counts(archive)
     ids = archive.db.execute("SELECT id, title FROM reports ORDER BY id").fetchall()
-    archive.db.execute("UPDATE applications SET value = -1")
+    archive.db.execute("UPDATE applications_values SET value = -1")
     archive.db.conn.commit()
     assert reparse(archive) == {"new": len(PAGES)}
     assert counts(archive) == before
@@ -103,3 +103,22 @@ def test_section_text_is_stored_once_as_a_span_of_the_report_text(archive):
         assert stored == [(s.number, s.title, s.text) for s in split_sections(text)]
     assert archive.db.execute("SELECT count(*) FROM section_spans").fetchone()[0] > 5
     assert archive.db.execute("SELECT count(*) FROM section_spans WHERE text IS NOT NULL").fetchone()[0] == 0
+
+
+def test_an_archive_with_plain_value_tables_is_migrated(tmp_path):
+    """Archives written before the compact value tables: their rows move, nothing is lost."""
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE applications (report_id INTEGER, row_code TEXT, row_label TEXT, applicant TEXT, "
+                     "value NUMERIC, raw TEXT, document_sha256 TEXT, source_table INTEGER, source_row INTEGER, "
+                     "source_col INTEGER)")
+        conn.executemany("INSERT INTO applications VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            (1, "1", "一、本年新收政府信息公开申请数量", "总计", 12, "12", "a" * 64, 0, 3, 8),
+            (1, "2", "二、上年结转政府信息公开申请数量", "总计", None, "—", "a" * 64, 0, 4, 8)])
+    archive = Archive(path)
+    assert archive.db.execute("SELECT * FROM applications ORDER BY row_code").fetchall() == [
+        (1, "1", "一、本年新收政府信息公开申请数量", "总计", 12, "12", "a" * 64, 0, 3, 8),
+        (1, "2", "二、上年结转政府信息公开申请数量", "总计", None, "—", "a" * 64, 0, 4, 8)]
+    assert archive.db.execute("SELECT type FROM sqlite_master WHERE name = 'applications'").fetchone() == ("view",)

@@ -1,0 +1,111 @@
+"""The four long tables of values (``active_disclosure``, ``applications``, ``reviews``,
+``legacy_stats``), stored compactly: each is a view with the public name and columns over a
+base table (``applications_values`` …) whose labels and document digests are small integers
+(``labels``, ``value_documents``). A value row costs about 30 bytes instead of 140, and every
+value still shows its labels, ``raw``, ``document_sha256`` and ``source_table/row/col``.
+
+>>> "CREATE VIEW IF NOT EXISTS applications AS" in VIEWS
+True
+"""
+
+from __future__ import annotations
+
+STAT_TABLES = {
+    "active_disclosure": ("item", "content", "metric"),
+    "applications": ("row_code", "row_label", "applicant"),
+    "reviews": ("proceeding", "result"),
+    "legacy_stats": ("indicator", "unit"),
+}
+KEPT_AS_TEXT = {"row_code"}   # short codes: an integer would not be smaller
+PROVENANCE = ("raw", "document_sha256", "source_table", "source_row", "source_col")
+
+
+def base(table: str) -> str:
+    return f"{table}_values"
+
+
+def _label_columns(table: str) -> list[str]:
+    return [c for c in STAT_TABLES[table] if c not in KEPT_AS_TEXT]
+
+
+def _base_schema(table: str) -> str:
+    columns = ", ".join(f"{c} {'TEXT' if c in KEPT_AS_TEXT else 'INTEGER'}" for c in STAT_TABLES[table])
+    return (f"CREATE TABLE IF NOT EXISTS {base(table)} (report_id INTEGER, {columns}, value NUMERIC, raw TEXT, "
+            f"document INTEGER, source_table INTEGER, source_row INTEGER, source_col INTEGER);\n"
+            f"CREATE INDEX IF NOT EXISTS {base(table)}_report ON {base(table)}(report_id);\n")
+
+
+def _view(table: str) -> str:
+    picks, joins = ["v.report_id"], []
+    for i, column in enumerate(STAT_TABLES[table]):
+        if column in KEPT_AS_TEXT:
+            picks.append(f"v.{column}")
+        else:
+            picks.append(f"l{i}.text AS {column}")
+            joins.append(f"LEFT JOIN labels l{i} ON l{i}.id = v.{column}")
+    picks += ["v.value", "v.raw", "d.sha256 AS document_sha256", "v.source_table", "v.source_row", "v.source_col"]
+    return (f"CREATE VIEW IF NOT EXISTS {table} AS SELECT {', '.join(picks)} FROM {base(table)} v "
+            f"{' '.join(joins)} LEFT JOIN value_documents d ON d.id = v.document;\n")
+
+
+SCHEMA = ("CREATE TABLE IF NOT EXISTS labels (id INTEGER PRIMARY KEY, text TEXT UNIQUE NOT NULL);\n"
+          "CREATE TABLE IF NOT EXISTS value_documents (id INTEGER PRIMARY KEY, sha256 TEXT UNIQUE NOT NULL);\n"
+          + "".join(_base_schema(t) for t in STAT_TABLES)
+          + "CREATE INDEX IF NOT EXISTS reviews_values_result ON reviews_values(result, value);\n"
+          + "CREATE INDEX IF NOT EXISTS applications_values_code ON applications_values(row_code, applicant);\n")
+VIEWS = "".join(_view(t) for t in STAT_TABLES)
+
+
+def migrate(conn) -> None:
+    """An archive whose value tables are plain tables: their rows move to the compact base
+    tables, and the tables become views."""
+    for table, columns in STAT_TABLES.items():
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone():
+            continue
+        for column in _label_columns(table):
+            conn.execute(f"INSERT OR IGNORE INTO labels(text) SELECT DISTINCT {column} FROM {table} "
+                         f"WHERE {column} IS NOT NULL")
+        conn.execute(f"INSERT OR IGNORE INTO value_documents(sha256) SELECT DISTINCT document_sha256 FROM {table} "
+                     "WHERE document_sha256 IS NOT NULL")
+        picks = ", ".join(c if c in KEPT_AS_TEXT else f"(SELECT id FROM labels WHERE text = t.{c})" for c in columns)
+        conn.execute(f"INSERT INTO {base(table)} SELECT t.report_id, {picks}, t.value, t.raw, "
+                     "(SELECT id FROM value_documents WHERE sha256 = t.document_sha256), t.source_table, "
+                     f"t.source_row, t.source_col FROM {table} t ORDER BY t.rowid")
+        conn.execute(f"DROP TABLE {table}")
+
+
+class Interner:
+    """Integer ids of labels and document digests, cached for one connection's lifetime."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.ids: dict[tuple[str, str], int] = {}
+
+    def id(self, table: str, column: str, text: str | None) -> int | None:
+        if text is None:
+            return None
+        key = (table, text)
+        found = self.ids.get(key)
+        if found is None:
+            self.conn.execute(f"INSERT OR IGNORE INTO {table}({column}) VALUES (?)", [text])
+            found = self.conn.execute(f"SELECT id FROM {table} WHERE {column} = ?", [text]).fetchone()[0]
+            self.ids[key] = found
+        return found
+
+    def label(self, text: str | None) -> int | None:
+        return self.id("labels", "text", text)
+
+    def document(self, sha256: str | None) -> int | None:
+        return self.id("value_documents", "sha256", sha256)
+
+    def forget(self) -> None:
+        """After a rollback the cached ids may name rows that were never kept."""
+        self.ids.clear()
+
+
+def row(table: str, report_id: int, cell, document_id: int | None, interner: Interner) -> tuple:
+    """One value of a parsed report as a row of the table's base table."""
+    labels = [cell.fields.get(c) if c in KEPT_AS_TEXT else interner.label(cell.fields.get(c))
+              for c in STAT_TABLES[table]]
+    return (report_id, *labels, cell.value, cell.raw, document_id, cell.source_table, cell.source_row,
+            cell.source_col)
