@@ -3,7 +3,7 @@
 Pure functions: HTML (already decoded to ``str``) in, a :class:`CleanPage` out.
 Every Chinese phrase used here lives in ``archive/data/page_patterns.json``.
 
->>> page = clean_page(open("tests/fixtures/2021_report.html", encoding="utf-8").read())
+>>> page = clean_page(open("tests/fixtures/pingtan_2021_report.html", encoding="utf-8").read())
 >>> page.title, page.published_date, page.source
 ('平潭综合实验区2021年度政府信息公开工作年度报告', '2022-02-08', '平潭县人民政府')
 
@@ -244,18 +244,19 @@ _PIPES = re.compile(r"[|｜\s]+")
 
 
 @lru_cache(maxsize=1)
-def _boilerplate() -> tuple[list[re.Pattern], int]:
+def _boilerplate() -> tuple[re.Pattern, int]:
+    """One alternation of every boilerplate phrase and pattern (one search a line)."""
     conf = page_patterns()["boilerplate_lines"]
-    phrases = [re.compile(re.escape(p)) for p in conf["phrases"]]
-    return phrases + [re.compile(p) for p in conf["patterns"]], conf["max_line_chars"]
+    parts = [re.escape(p) for p in conf["phrases"]] + list(conf["patterns"])
+    return re.compile("|".join(f"(?:{p})" for p in parts)), conf["max_line_chars"]
 
 
 def is_boilerplate_line(line: str) -> bool:
     """True if ``line`` (whitespace already squashed) is portal chrome."""
-    patterns, max_chars = _boilerplate()
-    if len(_PIPES.sub("", line)) > max_chars:  # layout-table residue does not count
-        return False
-    return any(p.search(line) for p in patterns)
+    pattern, max_chars = _boilerplate()
+    if len(line) > max_chars and len(_PIPES.sub("", line)) > max_chars:
+        return False  # layout-table residue (pipes, spaces) does not count towards the length
+    return pattern.search(line) is not None
 
 
 def clean_lines(text: str) -> str:
