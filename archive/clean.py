@@ -9,9 +9,13 @@ Every Chinese phrase used here lives in ``archive/data/page_patterns.json``.
 
 Decisions:
 - The text is what trafilatura extracts (tables included, one row a line, cells joined by
-  `` | ``), or, when it finds nothing or much less than the page's main container
-  (``content_selectors``), the container's own text. Lines matching ``boilerplate_lines``
-  are then dropped.
+  `` | ``) from the page's main container (``content_selectors``) when there is one, or
+  from the whole page when there is none or the container holds only a fragment of the
+  page's text (a lead paragraph); the container's own text when trafilatura finds much less
+  than it holds. One trafilatura pass a page. Lines matching ``boilerplate_lines`` are
+  then dropped.
+- The page is parsed once (:func:`parse_html`); callers that need the tree too (tables,
+  images) parse it themselves and pass it to :func:`clean_page` and :func:`block_text`.
 - A title line is kept where the page prints it inside the body (it is part of the
   document); none is added where the body does not print it.
 - ``published_date``: labelled dates (``date_labels``: the earliest of the best rank, a
@@ -20,6 +24,7 @@ Decisions:
 """
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import json
 import re
@@ -27,11 +32,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+import lxml.etree
 import lxml.html
 import trafilatura
 
-__all__ = ["CleanPage", "clean_page", "block_text", "to_simplified", "strip_inline_pinyin",
-           "parse_date", "page_patterns", "is_boilerplate_line"]
+__all__ = ["CleanPage", "clean_page", "parse_html", "block_text", "to_simplified",
+           "strip_inline_pinyin", "parse_date", "page_patterns", "is_boilerplate_line"]
 
 
 @dataclass
@@ -151,17 +157,32 @@ def _squash(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def _parse(html: str):
+def parse_html(html: str):
+    """The page's tree (comments removed, everything else as written), or None for an empty
+    or unparsable page. Parse a page once and hand the tree to :func:`clean_page` and
+    :func:`block_text`, which drop its scripts, styles, ``noscript`` and ``template``
+    elements in place."""
     if not html or not html.strip():
         return None
     try:
-        parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
-        root = lxml.html.fromstring(html.encode("utf-8", "replace"), parser=parser)
+        return lxml.html.fromstring(html.encode("utf-8", "replace"), parser=_PARSER)
     except Exception:  # lxml raises several types on garbage; a page without a tree is empty
         return None
-    for bad in root.xpath("//script|//style|//noscript|//template"):
+
+
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+_HIDDEN = lxml.etree.XPath("//script|//style|//noscript|//template")
+
+
+def _drop_hidden(root):
+    for bad in _HIDDEN(root):
         bad.drop_tree()
     return root
+
+
+def _parse(html: str):
+    root = parse_html(html)
+    return _drop_hidden(root) if root is not None else None
 
 
 def _page_text(root) -> str:
@@ -182,29 +203,52 @@ def _meta(root) -> dict:
     return found
 
 
-def _select(root, selector: str) -> list:
-    if selector.startswith("#"):
-        return root.xpath(f"//*[@id={_xq(selector[1:])}]")
-    if selector.startswith("."):
-        cls = _xq(f" {selector[1:]} ")
-        return root.xpath(f"//*[contains(concat(' ', normalize-space(@class), ' '), {cls})]")
-    return root.xpath(f"//{selector}")
+class _Selectors:
+    """Elements of the whole document by id, class and tag, in document order, from one
+    walk over the tree (rather than one XPath scan a selector). ``#id``, ``.class`` and
+    ``tag`` selectors mean what XPath ``//*[@id=..]``, ``//*[contains(concat(' ',
+    normalize-space(@class), ' '), ' class ')]`` and ``//tag`` mean."""
 
+    _CLASS_SPLIT = re.compile(r"[ \t\r\n]+")
 
-def _xq(s: str) -> str:
-    return f'"{s}"' if '"' not in s else f"'{s}'"
+    def __init__(self, root):
+        self.ids: dict[str, list] = {}
+        self.classes: dict[str, list] = {}
+        self.tags: dict[str, list] = {}
+        for el in root.getroottree().getroot().iter():
+            tag = el.tag
+            if not isinstance(tag, str):
+                continue
+            self.tags.setdefault(tag, []).append(el)
+            attrib = el.attrib
+            if "id" in attrib:
+                self.ids.setdefault(attrib["id"], []).append(el)
+            if "class" in attrib:
+                for name in dict.fromkeys(self._CLASS_SPLIT.split(attrib["class"])):
+                    if name:
+                        self.classes.setdefault(name, []).append(el)
+
+    def select(self, selector: str) -> list:
+        if selector.startswith("#"):
+            return self.ids.get(selector[1:], [])
+        if selector.startswith("."):
+            return self.classes.get(selector[1:], [])
+        return self.tags.get(selector, [])
 
 
 _BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table",
                "section", "article", "blockquote", "pre", "ul", "ol", "dl", "dt", "dd"}
 
 
-def _block_text(el) -> str:
-    """Text of an element with a line break at each block and `` | `` between table cells."""
+def _block_text(el, skip_links: bool = False) -> str:
+    """Text of an element with a line break at each block and `` | `` between table cells
+    (``skip_links``: without the text inside ``<a>`` elements)."""
     parts: list[str] = []
 
     def walk(node):
         tag = node.tag if isinstance(node.tag, str) else ""
+        if skip_links and tag == "a":
+            return
         if tag in _BLOCK_TAGS:
             parts.append("\n")
         elif tag in ("td", "th"):
@@ -222,20 +266,17 @@ def _block_text(el) -> str:
     return "".join(parts)
 
 
-def _container(root):
-    """The CMS's body container (the largest match of the first selector that matches)."""
+def _container(root, selectors: _Selectors | None = None):
+    """The CMS's body container and its block text (the largest match of the first
+    selector that matches), or (None, "")."""
     if root is None:
-        return None
+        return None, ""
+    selectors = selectors or _Selectors(root)
     for selector in page_patterns()["content_selectors"]["selectors"]:
-        nodes = [n for n in _select(root, selector) if _squash(n.text_content())]
+        nodes = [n for n in selectors.select(selector) if _squash(n.text_content())]
         if nodes:
-            return max(nodes, key=lambda n: len(_block_text(n)))
-    return None
-
-
-def _container_text(root) -> str:
-    node = _container(root)
-    return _block_text(node) if node is not None else ""
+            return max(((n, _block_text(n)) for n in nodes), key=lambda pair: len(pair[1]))
+    return None, ""
 
 
 # --------------------------------------------------------------------------- text
@@ -265,31 +306,40 @@ def clean_lines(text: str) -> str:
     return "\n".join(line for line in lines if line and not is_boilerplate_line(line))
 
 
-def _trafilatura(html: str, **options) -> str:
-    return clean_lines(trafilatura.extract(html, include_tables=True, include_comments=False,
+def _trafilatura(tree, **options) -> str:
+    """trafilatura's text of a parsed page (trafilatura >= 2.3 works on a copy of a tree it
+    is given, so ``tree`` is left as it is)."""
+    return clean_lines(trafilatura.extract(tree, include_tables=True, include_comments=False,
                                            include_images=False, include_links=False,
                                            output_format="txt", deduplicate=False, **options) or "")
 
 
-def _extract_text(html: str, root) -> str:
+def _alone(node):
+    """A copy of ``node`` as the only content of a new page (``<html><body>node``)."""
+    page = lxml.html.Element("html")
+    lxml.etree.SubElement(page, "body").append(copy.deepcopy(node))
+    return page
+
+
+def _extract_text(root, selectors: _Selectors) -> str:
     """trafilatura over the CMS's body container when there is one (the page around it is
-    chrome), else over the page; the container's plain text when trafilatura finds little."""
-    extracted = _trafilatura(html)
-    node = _container(root)
-    if node is None:
-        return extracted
-    fragment = lxml.html.tostring(node, encoding="unicode")
-    inner = _trafilatura(f"<html><body>{fragment}</body></html>", favor_recall=True)
-    block = clean_lines(_block_text(node))
-    if len(inner) < 0.5 * len(block):
-        inner = block
-    # a container holding only a fragment of the report (a lead paragraph) is not the report
-    return inner if len(inner) >= 0.3 * len(extracted) else extracted
+    chrome), else over the page; the container's plain text when trafilatura finds little.
+    A container holding only a fragment of the page's own text (a lead paragraph: under
+    30% of the page's text outside links) is not the report: then the whole page."""
+    node, block = _container(root, selectors)
+    if node is not None:
+        block = clean_lines(block)
+        body = root.find("body")
+        page = clean_lines(_block_text(body if body is not None else root, skip_links=True))
+        if len(block) >= 0.3 * len(page):
+            inner = _trafilatura(_alone(node), favor_recall=True)
+            return inner if len(inner) >= 0.5 * len(block) else block
+    return _trafilatura(root)
 
 
 # --------------------------------------------------------------------------- title
 
-def _title(root, meta: dict, text: str) -> str | None:
+def _title(root, selectors: _Selectors, meta: dict, text: str) -> str | None:
     conf = page_patterns()["title"]
     for name in page_patterns()["meta_names"]["title"]:
         if meta.get(name):
@@ -298,7 +348,8 @@ def _title(root, meta: dict, text: str) -> str | None:
         return None
     title_tag = _squash(" ".join(t.text_content() for t in root.xpath("//title")[:1]))
     head = _strip_site_suffix(title_tag, conf["site_suffix_separators"])
-    candidates = [_squash(n.text_content()) for sel in conf["selectors"] for n in _select(root, sel)]
+    candidates = [_squash(n.text_content()) for sel in conf["selectors"]
+                  for n in selectors.select(sel)]
     candidates = [c for c in candidates if 4 <= len(c) <= 150]
     for cand in candidates:
         joined = cand.replace(" ", "")
@@ -325,11 +376,14 @@ def _strip_site_suffix(title: str, separators: list[str]) -> str:
 
 # --------------------------------------------------------------------------- entry point
 
-def clean_page(html: str) -> CleanPage:
-    """Clean one report page (HTML already decoded to ``str``)."""
-    root = _parse(html)
+def clean_page(html: str, tree=None) -> CleanPage:
+    """Clean one report page (HTML already decoded to ``str``). ``tree``: the page already
+    parsed by :func:`parse_html` (its scripts and styles are dropped in place), to save a
+    second parse."""
+    root = _parse(html) if tree is None else _drop_hidden(tree)
+    selectors = _Selectors(root) if root is not None else None
     meta = _meta(root)
-    text = _extract_text(html, root) if root is not None else ""
+    text = _extract_text(root, selectors) if root is not None else ""
     page_text = _page_text(root)
     date = labelled_date(page_text)
     if not date:
@@ -341,7 +395,7 @@ def clean_page(html: str) -> CleanPage:
     if not source:
         source = next((meta[n] for n in page_patterns()["meta_names"]["source_fallback"]
                        if meta.get(n)), None)
-    return CleanPage(title=_title(root, meta, text), text=text, published_date=date,
+    return CleanPage(title=_title(root, selectors, meta, text), text=text, published_date=date,
                      source=source, meta=meta)
 
 
@@ -389,14 +443,18 @@ def strip_inline_pinyin(text: str | None) -> str:
     return _PINYIN_RE.sub(repl, text)
 
 
-def block_text(html: str) -> str:
+def block_text(html) -> str:
     """Every line of the page's main container (or body), boilerplate lines dropped, no
     line left out for being short: the text to read a table flattened into paragraphs
-    from (trafilatura may drop lines holding a lone "0")."""
-    root = _parse(html)
+    from (trafilatura may drop lines holding a lone "0"). ``html``: the page as ``str``,
+    or its tree from :func:`parse_html` (scripts and styles are dropped in place)."""
+    if isinstance(html, str):
+        root = _parse(html)
+    else:
+        root = _drop_hidden(html) if html is not None else None
     if root is None:
         return ""
-    text = _container_text(root)
+    text = _container(root)[1]
     if not text:
         body = root.find("body")
         text = _block_text(body if body is not None else root)
