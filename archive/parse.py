@@ -23,7 +23,7 @@ from w3lib.encoding import html_to_unicode
 
 from archive.check import Check, metadata_checks, run_checks, tables_missing_check
 from archive.clean import (CleanPage, block_text, clean_lines, clean_page, labelled_date, labelled_source,
-                           strip_inline_pinyin, to_simplified)
+                           parse_html, strip_inline_pinyin, to_simplified)
 from archive.flat_tables import flat_grid
 from archive.convert import convert
 from archive.formats import UNREADABLE, Document, read_docx, read_pdf, read_txt, read_xlsx, sniff
@@ -79,12 +79,18 @@ def _strip_pinyin_lines(text: str) -> str:
     return "\n".join(strip_inline_pinyin(line) for line in text.split("\n"))
 
 
-def _read_html(body: bytes, content_type: str | None) -> tuple[CleanPage, list, int, str]:
+def _read_html(body: bytes, content_type: str | None) -> tuple[CleanPage, list, int, object]:
+    """The cleaned page, its tables, its image count and its tree (parsed once; tables and
+    images are read before clean_page drops scripts, noscript and template elements)."""
     html = strip_inline_pinyin(decode_html(body, content_type))
-    page = clean_page(html)
-    tree = lxml.html.fromstring(html) if html.strip() else lxml.html.fromstring("<html/>")
-    images = len(tree.xpath("//body//img")) if html.strip() else 0
-    return page, html_grids(tree), images, html
+    tree = parse_html(html)
+    if tree is None:   # empty, or garbage lxml cannot parse as bytes
+        fallback = lxml.html.fromstring(html) if html.strip() else lxml.html.fromstring("<html/>")
+        images = len(fallback.xpath("//body//img")) if html.strip() else 0
+        return clean_page(html), html_grids(fallback), images, html
+    images = len(tree.xpath("//body//img"))
+    grids = html_grids(tree)
+    return clean_page(html, tree), grids, images, tree
 
 
 def _read_other(doc: Document) -> CleanPage:
@@ -113,11 +119,11 @@ def _metadata(page: CleanPage):
     return report_metadata(copy)
 
 
-def _statistics(grids: list, page: CleanPage, html: str | None) -> Statistics:
+def _statistics(grids: list, page: CleanPage, html) -> Statistics:
     """Tables first; a report without a statistics table may print it flattened to text.
     For an HTML page the flattened table is read from every line of the page (trafilatura
     may drop short lines such as a lone 0), and those lines become the stored text, so
-    that ``source_row`` points into ``reports.text``."""
+    that ``source_row`` points into ``reports.text``. ``html``: the page's tree or text."""
     stats = statistics_of(grids)
     if stats.template is not None:
         return stats
