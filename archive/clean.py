@@ -204,36 +204,50 @@ def _meta(root) -> dict:
 
 
 class _Selectors:
-    """Elements of the whole document by id, class and tag, in document order, from one
-    walk over the tree (rather than one XPath scan a selector). ``#id``, ``.class`` and
-    ``tag`` selectors mean what XPath ``//*[@id=..]``, ``//*[contains(concat(' ',
-    normalize-space(@class), ' '), ' class ')]`` and ``//tag`` mean."""
+    """The elements matching the page's selectors (``content_selectors`` and ``title``),
+    found by one scan of the document instead of one XPath scan a selector. ``#id``,
+    ``.class`` and ``tag`` mean what XPath ``//*[@id=..]``, ``//*[contains(concat(' ',
+    normalize-space(@class), ' '), ' class ')]`` and ``//tag`` mean; each selector's
+    matches are in document order."""
 
     _CLASS_SPLIT = re.compile(r"[ \t\r\n]+")
 
     def __init__(self, root):
-        self.ids: dict[str, list] = {}
-        self.classes: dict[str, list] = {}
-        self.tags: dict[str, list] = {}
-        for el in root.getroottree().getroot().iter():
-            tag = el.tag
-            if not isinstance(tag, str):
-                continue
-            self.tags.setdefault(tag, []).append(el)
+        ids, classes, tags = _selector_parts()
+        self._found: dict[str, list] = {}
+        for el in _selector_xpath()(root):
             attrib = el.attrib
-            if "id" in attrib:
-                self.ids.setdefault(attrib["id"], []).append(el)
+            keys = []
+            if el.tag in tags:
+                keys.append(el.tag)
+            if attrib.get("id") in ids:
+                keys.append("#" + attrib["id"])
             if "class" in attrib:
-                for name in dict.fromkeys(self._CLASS_SPLIT.split(attrib["class"])):
-                    if name:
-                        self.classes.setdefault(name, []).append(el)
+                keys += ["." + c for c in dict.fromkeys(self._CLASS_SPLIT.split(attrib["class"]))
+                         if c in classes]
+            for key in keys:
+                self._found.setdefault(key, []).append(el)
 
     def select(self, selector: str) -> list:
-        if selector.startswith("#"):
-            return self.ids.get(selector[1:], [])
-        if selector.startswith("."):
-            return self.classes.get(selector[1:], [])
-        return self.tags.get(selector, [])
+        return self._found.get(selector, [])
+
+
+@lru_cache(maxsize=1)
+def _selector_parts() -> tuple[frozenset, frozenset, frozenset]:
+    """(ids, classes, tags) named by the content and title selectors."""
+    patterns = page_patterns()
+    selectors = patterns["content_selectors"]["selectors"] + patterns["title"]["selectors"]
+    return (frozenset(s[1:] for s in selectors if s.startswith("#")),
+            frozenset(s[1:] for s in selectors if s.startswith(".")),
+            frozenset(s for s in selectors if s[:1] not in ("#", ".")))
+
+
+@lru_cache(maxsize=1)
+def _selector_xpath() -> lxml.etree.XPath:
+    """Candidates: every element with an id or a class, and the selectors' tags (a simple
+    XPath test is cheap; one ``contains(concat(..))`` test a class name is not)."""
+    tags = sorted(_selector_parts()[2])
+    return lxml.etree.XPath(" | ".join(["//*[@id or @class]"] + [f"//{t}" for t in tags]))
 
 
 _BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table",
@@ -285,19 +299,28 @@ _PIPES = re.compile(r"[|｜\s]+")
 
 
 @lru_cache(maxsize=1)
-def _boilerplate() -> tuple[re.Pattern, int]:
-    """One alternation of every boilerplate phrase and pattern (one search a line)."""
+def _boilerplate() -> tuple[re.Pattern, re.Pattern, int]:
+    """The boilerplate phrases and patterns as two alternations: those anchored at the
+    start of the line (``^``; tried once, with ``match``; such a pattern must not have a
+    top-level ``|``) and the others (one ``search``; as each starts with a literal, the
+    regex engine skips straight to candidate characters)."""
     conf = page_patterns()["boilerplate_lines"]
     parts = [re.escape(p) for p in conf["phrases"]] + list(conf["patterns"])
-    return re.compile("|".join(f"(?:{p})" for p in parts)), conf["max_line_chars"]
+    anchored = [p[1:] for p in parts if p.startswith("^")]
+    floating = list(dict.fromkeys(p for p in parts if not p.startswith("^")))
+
+    def alternation(patterns: list[str]) -> re.Pattern:
+        return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)")
+
+    return alternation(anchored), alternation(floating), conf["max_line_chars"]
 
 
 def is_boilerplate_line(line: str) -> bool:
     """True if ``line`` (whitespace already squashed) is portal chrome."""
-    pattern, max_chars = _boilerplate()
+    anchored, floating, max_chars = _boilerplate()
     if len(line) > max_chars and len(_PIPES.sub("", line)) > max_chars:
         return False  # layout-table residue (pipes, spaces) does not count towards the length
-    return pattern.search(line) is not None
+    return anchored.match(line) is not None or floating.search(line) is not None
 
 
 def clean_lines(text: str) -> str:
@@ -330,8 +353,9 @@ def _extract_text(root, selectors: _Selectors) -> str:
     if node is not None:
         block = clean_lines(block)
         body = root.find("body")
-        page = clean_lines(_block_text(body if body is not None else root, skip_links=True))
-        if len(block) >= 0.3 * len(page):
+        page = _block_text(body if body is not None else root, skip_links=True)
+        # clean_lines only shortens a text: clean the page's text only when it matters
+        if len(block) >= 0.3 * len(page) or len(block) >= 0.3 * len(clean_lines(page)):
             inner = _trafilatura(_alone(node), favor_recall=True)
             return inner if len(inner) >= 0.5 * len(block) else block
     return _trafilatura(root)
