@@ -258,26 +258,34 @@ def _block_text(el, skip_links: bool = False) -> str:
     """Text of an element with a line break at each block and `` | `` between table cells
     (``skip_links``: without the text inside ``<a>`` elements)."""
     parts: list[str] = []
+    append = parts.append
 
-    def walk(node):
-        tag = node.tag if isinstance(node.tag, str) else ""
-        if skip_links and tag == "a":
-            return
+    def inside(node) -> None:   # text of the node itself, then its children with tails
+        tag = node.tag
         if tag in _BLOCK_TAGS:
-            parts.append("\n")
-        elif tag in ("td", "th"):
-            parts.append(" | ")
-        if node.text and tag:
-            parts.append(node.text)
+            append("\n")
+        elif tag in _CELL_TAGS:
+            append(" | ")
+        if node.text:
+            append(node.text)
         for child in node:
-            walk(child)
+            if isinstance(child.tag, str) and not (skip_links and child.tag == "a"):
+                if len(child) or child.tag in _BLOCK_TAGS or child.tag in _CELL_TAGS:
+                    inside(child)
+                elif child.text:   # a leaf inline element: its text
+                    append(child.text)
             if child.tail:
-                parts.append(child.tail)
+                append(child.tail)
         if tag in _BLOCK_TAGS:
-            parts.append("\n")
+            append("\n")
 
-    walk(el)
+    if isinstance(el.tag, str) and not (skip_links and el.tag == "a"):
+        inside(el)
     return "".join(parts)
+
+
+_CELL_TAGS = {"td", "th"}
+_CELLS = lxml.etree.XPath("count(//td|//th)")
 
 
 def _container(root, selectors: _Selectors | None = None):
@@ -344,18 +352,21 @@ def _alone(node):
     return page
 
 
-def _extract_text(root, selectors: _Selectors) -> str:
+def _extract_text(root, selectors: _Selectors, page_text: str) -> str:
     """trafilatura over the CMS's body container when there is one (the page around it is
     chrome), else over the page; the container's plain text when trafilatura finds little.
     A container holding only a fragment of the page's own text (a lead paragraph: under
-    30% of the page's text outside links) is not the report: then the whole page."""
+    30% of the page's text outside links) is not the report: then the whole page.
+    ``page_text``: :func:`_page_text` of ``root``; with 3 characters a table cell (for
+    `` | ``) it bounds the length of the page's cleaned text, which is only computed
+    when that bound does not decide."""
     node, block = _container(root, selectors)
     if node is not None:
         block = clean_lines(block)
         body = root.find("body")
-        page = _block_text(body if body is not None else root, skip_links=True)
-        # clean_lines only shortens a text: clean the page's text only when it matters
-        if len(block) >= 0.3 * len(page) or len(block) >= 0.3 * len(clean_lines(page)):
+        bound = len(page_text) + 3 * int(_CELLS(root))
+        if len(block) >= 0.3 * bound or len(block) >= 0.3 * len(clean_lines(
+                _block_text(body if body is not None else root, skip_links=True))):
             inner = _trafilatura(_alone(node), favor_recall=True)
             return inner if len(inner) >= 0.5 * len(block) else block
     return _trafilatura(root)
@@ -407,8 +418,8 @@ def clean_page(html: str, tree=None) -> CleanPage:
     root = _parse(html) if tree is None else _drop_hidden(tree)
     selectors = _Selectors(root) if root is not None else None
     meta = _meta(root)
-    text = _extract_text(root, selectors) if root is not None else ""
     page_text = _page_text(root)
+    text = _extract_text(root, selectors, page_text) if root is not None else ""
     date = labelled_date(page_text)
     if not date:
         for name in page_patterns()["meta_names"]["date"]:
@@ -442,29 +453,43 @@ def to_simplified(text: str | None) -> str:
 
 _PINYIN_LETTERS = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêńňǹḿ"
 _TONE_MARKS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
-_PINYIN_RE = re.compile(
-    rf"(?<=[{_CJK}])\s*[(（]\s*((?:[{_PINYIN_LETTERS}]+[1-5]?)(?:[\s'’-]+[{_PINYIN_LETTERS}]+[1-5]?)*)\s*[)）]"
+_GLOSS_RE = re.compile(  # a parenthesised run of pinyin syllables
+    rf"[(（]\s*((?:[{_PINYIN_LETTERS}]+[1-5]?)(?:[\s'’-]+[{_PINYIN_LETTERS}]+[1-5]?)*)\s*[)）]"
 )
+_TONE_NUMBER = re.compile(r"[a-zü][1-5]\b")
 
 
 def strip_inline_pinyin(text: str | None) -> str:
-    """Remove parenthesised pinyin glosses right after a CJK character.
+    """Remove parenthesised pinyin glosses right after a CJK character (spaces between
+    the character and the gloss go with the gloss).
 
     A gloss needs a tone mark or a tone number, so 平台(app) stays.
 
     >>> strip_inline_pinyin("領(lǐng)導(dǎo)小组（zu3）")
     '領導小组'
+    >>> strip_inline_pinyin("领导 (lǐng) 和平台(app)，a (lǐng)")
+    '领导 和平台(app)，a (lǐng)'
     """
     if not text:
         return ""
-
-    def repl(m: re.Match) -> str:
+    # Brackets first (a literal, so the regex engine skips ahead), then the character
+    # before them: what ``(?<=[CJK])\s*`` in front of the pattern means, found much faster.
+    out: list[str] = []
+    done = 0
+    for m in _GLOSS_RE.finditer(text):
+        start = m.start()
+        while start > 0 and text[start - 1].isspace():
+            start -= 1
+        if not start or not "\u4e00" <= text[start - 1] <= "\u9fff":
+            continue
         gloss = m.group(1)
-        if any(c in _TONE_MARKS for c in gloss) or re.search(r"[a-zü][1-5]\b", gloss):
-            return ""
-        return m.group(0)
-
-    return _PINYIN_RE.sub(repl, text)
+        if any(c in _TONE_MARKS for c in gloss) or _TONE_NUMBER.search(gloss):
+            out.append(text[done:start])
+            done = m.end()
+    if not out:
+        return text
+    out.append(text[done:])
+    return "".join(out)
 
 
 def block_text(html) -> str:
