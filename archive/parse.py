@@ -15,6 +15,7 @@ Values: NULL means the report left the cell empty or wrote —, /, 无 (not repo
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass, field
 
@@ -105,7 +106,7 @@ def _read_other(doc: Document) -> CleanPage:
 
 def _looks_traditional(text: str) -> bool:
     sample = text[:3000]
-    return sum(a != b for a, b in zip(sample, to_simplified(sample))) >= 5
+    return sum(map(operator.ne, sample, to_simplified(sample))) >= 5   # characters OpenCC changed
 
 
 def _metadata(page: CleanPage):
