@@ -3,15 +3,19 @@
 Pure functions: HTML (already decoded to ``str``) in, a :class:`CleanPage` out.
 Every Chinese phrase used here lives in ``archive/data/page_patterns.json``.
 
->>> page = clean_page(open("tests/fixtures/2021_report.html", encoding="utf-8").read())
+>>> page = clean_page(open("tests/fixtures/pingtan_2021_report.html", encoding="utf-8").read())
 >>> page.title, page.published_date, page.source
 ('平潭综合实验区2021年度政府信息公开工作年度报告', '2022-02-08', '平潭县人民政府')
 
 Decisions:
 - The text is what trafilatura extracts (tables included, one row a line, cells joined by
-  `` | ``), or, when it finds nothing or much less than the page's main container
-  (``content_selectors``), the container's own text. Lines matching ``boilerplate_lines``
-  are then dropped.
+  `` | ``) from the page's main container (``content_selectors``) when there is one, or
+  from the whole page when there is none or the container holds only a fragment of the
+  page's text (a lead paragraph); the container's own text when trafilatura finds much less
+  than it holds. One trafilatura pass a page. Lines matching ``boilerplate_lines`` are
+  then dropped.
+- The page is parsed once (:func:`parse_html`); callers that need the tree too (tables,
+  images) parse it themselves and pass it to :func:`clean_page` and :func:`block_text`.
 - A title line is kept where the page prints it inside the body (it is part of the
   document); none is added where the body does not print it.
 - ``published_date``: labelled dates (``date_labels``: the earliest of the best rank, a
@@ -20,6 +24,7 @@ Decisions:
 """
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import json
 import re
@@ -27,11 +32,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+import lxml.etree
 import lxml.html
 import trafilatura
 
-__all__ = ["CleanPage", "clean_page", "block_text", "to_simplified", "strip_inline_pinyin",
-           "parse_date", "page_patterns", "is_boilerplate_line"]
+__all__ = ["CleanPage", "clean_page", "parse_html", "block_text", "to_simplified",
+           "strip_inline_pinyin", "parse_date", "page_patterns", "is_boilerplate_line"]
 
 
 @dataclass
@@ -151,17 +157,32 @@ def _squash(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def _parse(html: str):
+def parse_html(html: str):
+    """The page's tree (comments removed, everything else as written), or None for an empty
+    or unparsable page. Parse a page once and hand the tree to :func:`clean_page` and
+    :func:`block_text`, which drop its scripts, styles, ``noscript`` and ``template``
+    elements in place."""
     if not html or not html.strip():
         return None
     try:
-        parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
-        root = lxml.html.fromstring(html.encode("utf-8", "replace"), parser=parser)
+        return lxml.html.fromstring(html.encode("utf-8", "replace"), parser=_PARSER)
     except Exception:  # lxml raises several types on garbage; a page without a tree is empty
         return None
-    for bad in root.xpath("//script|//style|//noscript|//template"):
+
+
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+_HIDDEN = lxml.etree.XPath("//script|//style|//noscript|//template")
+
+
+def _drop_hidden(root):
+    for bad in _HIDDEN(root):
         bad.drop_tree()
     return root
+
+
+def _parse(html: str):
+    root = parse_html(html)
+    return _drop_hidden(root) if root is not None else None
 
 
 def _page_text(root) -> str:
@@ -182,60 +203,102 @@ def _meta(root) -> dict:
     return found
 
 
-def _select(root, selector: str) -> list:
-    if selector.startswith("#"):
-        return root.xpath(f"//*[@id={_xq(selector[1:])}]")
-    if selector.startswith("."):
-        cls = _xq(f" {selector[1:]} ")
-        return root.xpath(f"//*[contains(concat(' ', normalize-space(@class), ' '), {cls})]")
-    return root.xpath(f"//{selector}")
+class _Selectors:
+    """The elements matching the page's selectors (``content_selectors`` and ``title``),
+    found by one scan of the document instead of one XPath scan a selector. ``#id``,
+    ``.class`` and ``tag`` mean what XPath ``//*[@id=..]``, ``//*[contains(concat(' ',
+    normalize-space(@class), ' '), ' class ')]`` and ``//tag`` mean; each selector's
+    matches are in document order."""
+
+    _CLASS_SPLIT = re.compile(r"[ \t\r\n]+")
+
+    def __init__(self, root):
+        ids, classes, tags = _selector_parts()
+        self._found: dict[str, list] = {}
+        for el in _selector_xpath()(root):
+            attrib = el.attrib
+            keys = []
+            if el.tag in tags:
+                keys.append(el.tag)
+            if attrib.get("id") in ids:
+                keys.append("#" + attrib["id"])
+            if "class" in attrib:
+                keys += ["." + c for c in dict.fromkeys(self._CLASS_SPLIT.split(attrib["class"]))
+                         if c in classes]
+            for key in keys:
+                self._found.setdefault(key, []).append(el)
+
+    def select(self, selector: str) -> list:
+        return self._found.get(selector, [])
 
 
-def _xq(s: str) -> str:
-    return f'"{s}"' if '"' not in s else f"'{s}'"
+@lru_cache(maxsize=1)
+def _selector_parts() -> tuple[frozenset, frozenset, frozenset]:
+    """(ids, classes, tags) named by the content and title selectors."""
+    patterns = page_patterns()
+    selectors = patterns["content_selectors"]["selectors"] + patterns["title"]["selectors"]
+    return (frozenset(s[1:] for s in selectors if s.startswith("#")),
+            frozenset(s[1:] for s in selectors if s.startswith(".")),
+            frozenset(s for s in selectors if s[:1] not in ("#", ".")))
+
+
+@lru_cache(maxsize=1)
+def _selector_xpath() -> lxml.etree.XPath:
+    """Candidates: every element with an id or a class, and the selectors' tags (a simple
+    XPath test is cheap; one ``contains(concat(..))`` test a class name is not)."""
+    tags = sorted(_selector_parts()[2])
+    return lxml.etree.XPath(" | ".join(["//*[@id or @class]"] + [f"//{t}" for t in tags]))
 
 
 _BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table",
                "section", "article", "blockquote", "pre", "ul", "ol", "dl", "dt", "dd"}
 
 
-def _block_text(el) -> str:
-    """Text of an element with a line break at each block and `` | `` between table cells."""
+def _block_text(el, skip_links: bool = False) -> str:
+    """Text of an element with a line break at each block and `` | `` between table cells
+    (``skip_links``: without the text inside ``<a>`` elements)."""
     parts: list[str] = []
+    append = parts.append
 
-    def walk(node):
-        tag = node.tag if isinstance(node.tag, str) else ""
+    def inside(node) -> None:   # text of the node itself, then its children with tails
+        tag = node.tag
         if tag in _BLOCK_TAGS:
-            parts.append("\n")
-        elif tag in ("td", "th"):
-            parts.append(" | ")
-        if node.text and tag:
-            parts.append(node.text)
+            append("\n")
+        elif tag in _CELL_TAGS:
+            append(" | ")
+        if node.text:
+            append(node.text)
         for child in node:
-            walk(child)
+            if isinstance(child.tag, str) and not (skip_links and child.tag == "a"):
+                if len(child) or child.tag in _BLOCK_TAGS or child.tag in _CELL_TAGS:
+                    inside(child)
+                elif child.text:   # a leaf inline element: its text
+                    append(child.text)
             if child.tail:
-                parts.append(child.tail)
+                append(child.tail)
         if tag in _BLOCK_TAGS:
-            parts.append("\n")
+            append("\n")
 
-    walk(el)
+    if isinstance(el.tag, str) and not (skip_links and el.tag == "a"):
+        inside(el)
     return "".join(parts)
 
 
-def _container(root):
-    """The CMS's body container (the largest match of the first selector that matches)."""
+_CELL_TAGS = {"td", "th"}
+_CELLS = lxml.etree.XPath("count(//td|//th)")
+
+
+def _container(root, selectors: _Selectors | None = None):
+    """The CMS's body container and its block text (the largest match of the first
+    selector that matches), or (None, "")."""
     if root is None:
-        return None
+        return None, ""
+    selectors = selectors or _Selectors(root)
     for selector in page_patterns()["content_selectors"]["selectors"]:
-        nodes = [n for n in _select(root, selector) if _squash(n.text_content())]
+        nodes = [n for n in selectors.select(selector) if _squash(n.text_content())]
         if nodes:
-            return max(nodes, key=lambda n: len(_block_text(n)))
-    return None
-
-
-def _container_text(root) -> str:
-    node = _container(root)
-    return _block_text(node) if node is not None else ""
+            return max(((n, _block_text(n)) for n in nodes), key=lambda pair: len(pair[1]))
+    return None, ""
 
 
 # --------------------------------------------------------------------------- text
@@ -244,18 +307,28 @@ _PIPES = re.compile(r"[|｜\s]+")
 
 
 @lru_cache(maxsize=1)
-def _boilerplate() -> tuple[list[re.Pattern], int]:
+def _boilerplate() -> tuple[re.Pattern, re.Pattern, int]:
+    """The boilerplate phrases and patterns as two alternations: those anchored at the
+    start of the line (``^``; tried once, with ``match``; such a pattern must not have a
+    top-level ``|``) and the others (one ``search``; as each starts with a literal, the
+    regex engine skips straight to candidate characters)."""
     conf = page_patterns()["boilerplate_lines"]
-    phrases = [re.compile(re.escape(p)) for p in conf["phrases"]]
-    return phrases + [re.compile(p) for p in conf["patterns"]], conf["max_line_chars"]
+    parts = [re.escape(p) for p in conf["phrases"]] + list(conf["patterns"])
+    anchored = [p[1:] for p in parts if p.startswith("^")]
+    floating = list(dict.fromkeys(p for p in parts if not p.startswith("^")))
+
+    def alternation(patterns: list[str]) -> re.Pattern:
+        return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)")
+
+    return alternation(anchored), alternation(floating), conf["max_line_chars"]
 
 
 def is_boilerplate_line(line: str) -> bool:
     """True if ``line`` (whitespace already squashed) is portal chrome."""
-    patterns, max_chars = _boilerplate()
-    if len(_PIPES.sub("", line)) > max_chars:  # layout-table residue does not count
-        return False
-    return any(p.search(line) for p in patterns)
+    anchored, floating, max_chars = _boilerplate()
+    if len(line) > max_chars and len(_PIPES.sub("", line)) > max_chars:
+        return False  # layout-table residue (pipes, spaces) does not count towards the length
+    return anchored.match(line) is not None or floating.search(line) is not None
 
 
 def clean_lines(text: str) -> str:
@@ -264,31 +337,44 @@ def clean_lines(text: str) -> str:
     return "\n".join(line for line in lines if line and not is_boilerplate_line(line))
 
 
-def _trafilatura(html: str, **options) -> str:
-    return clean_lines(trafilatura.extract(html, include_tables=True, include_comments=False,
+def _trafilatura(tree, **options) -> str:
+    """trafilatura's text of a parsed page (trafilatura >= 2.3 works on a copy of a tree it
+    is given, so ``tree`` is left as it is)."""
+    return clean_lines(trafilatura.extract(tree, include_tables=True, include_comments=False,
                                            include_images=False, include_links=False,
                                            output_format="txt", deduplicate=False, **options) or "")
 
 
-def _extract_text(html: str, root) -> str:
+def _alone(node):
+    """A copy of ``node`` as the only content of a new page (``<html><body>node``)."""
+    page = lxml.html.Element("html")
+    lxml.etree.SubElement(page, "body").append(copy.deepcopy(node))
+    return page
+
+
+def _extract_text(root, selectors: _Selectors, page_text: str) -> str:
     """trafilatura over the CMS's body container when there is one (the page around it is
-    chrome), else over the page; the container's plain text when trafilatura finds little."""
-    extracted = _trafilatura(html)
-    node = _container(root)
-    if node is None:
-        return extracted
-    fragment = lxml.html.tostring(node, encoding="unicode")
-    inner = _trafilatura(f"<html><body>{fragment}</body></html>", favor_recall=True)
-    block = clean_lines(_block_text(node))
-    if len(inner) < 0.5 * len(block):
-        inner = block
-    # a container holding only a fragment of the report (a lead paragraph) is not the report
-    return inner if len(inner) >= 0.3 * len(extracted) else extracted
+    chrome), else over the page; the container's plain text when trafilatura finds little.
+    A container holding only a fragment of the page's own text (a lead paragraph: under
+    30% of the page's text outside links) is not the report: then the whole page.
+    ``page_text``: :func:`_page_text` of ``root``; with 3 characters a table cell (for
+    `` | ``) it bounds the length of the page's cleaned text, which is only computed
+    when that bound does not decide."""
+    node, block = _container(root, selectors)
+    if node is not None:
+        block = clean_lines(block)
+        body = root.find("body")
+        bound = len(page_text) + 3 * int(_CELLS(root))
+        if len(block) >= 0.3 * bound or len(block) >= 0.3 * len(clean_lines(
+                _block_text(body if body is not None else root, skip_links=True))):
+            inner = _trafilatura(_alone(node), favor_recall=True)
+            return inner if len(inner) >= 0.5 * len(block) else block
+    return _trafilatura(root)
 
 
 # --------------------------------------------------------------------------- title
 
-def _title(root, meta: dict, text: str) -> str | None:
+def _title(root, selectors: _Selectors, meta: dict, text: str) -> str | None:
     conf = page_patterns()["title"]
     for name in page_patterns()["meta_names"]["title"]:
         if meta.get(name):
@@ -297,7 +383,8 @@ def _title(root, meta: dict, text: str) -> str | None:
         return None
     title_tag = _squash(" ".join(t.text_content() for t in root.xpath("//title")[:1]))
     head = _strip_site_suffix(title_tag, conf["site_suffix_separators"])
-    candidates = [_squash(n.text_content()) for sel in conf["selectors"] for n in _select(root, sel)]
+    candidates = [_squash(n.text_content()) for sel in conf["selectors"]
+                  for n in selectors.select(sel)]
     candidates = [c for c in candidates if 4 <= len(c) <= 150]
     for cand in candidates:
         joined = cand.replace(" ", "")
@@ -324,12 +411,15 @@ def _strip_site_suffix(title: str, separators: list[str]) -> str:
 
 # --------------------------------------------------------------------------- entry point
 
-def clean_page(html: str) -> CleanPage:
-    """Clean one report page (HTML already decoded to ``str``)."""
-    root = _parse(html)
+def clean_page(html: str, tree=None) -> CleanPage:
+    """Clean one report page (HTML already decoded to ``str``). ``tree``: the page already
+    parsed by :func:`parse_html` (its scripts and styles are dropped in place), to save a
+    second parse."""
+    root = _parse(html) if tree is None else _drop_hidden(tree)
+    selectors = _Selectors(root) if root is not None else None
     meta = _meta(root)
-    text = _extract_text(html, root) if root is not None else ""
     page_text = _page_text(root)
+    text = _extract_text(root, selectors, page_text) if root is not None else ""
     date = labelled_date(page_text)
     if not date:
         for name in page_patterns()["meta_names"]["date"]:
@@ -340,7 +430,7 @@ def clean_page(html: str) -> CleanPage:
     if not source:
         source = next((meta[n] for n in page_patterns()["meta_names"]["source_fallback"]
                        if meta.get(n)), None)
-    return CleanPage(title=_title(root, meta, text), text=text, published_date=date,
+    return CleanPage(title=_title(root, selectors, meta, text), text=text, published_date=date,
                      source=source, meta=meta)
 
 
@@ -363,39 +453,57 @@ def to_simplified(text: str | None) -> str:
 
 _PINYIN_LETTERS = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêńňǹḿ"
 _TONE_MARKS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
-_PINYIN_RE = re.compile(
-    rf"(?<=[{_CJK}])\s*[(（]\s*((?:[{_PINYIN_LETTERS}]+[1-5]?)(?:[\s'’-]+[{_PINYIN_LETTERS}]+[1-5]?)*)\s*[)）]"
+_GLOSS_RE = re.compile(  # a parenthesised run of pinyin syllables
+    rf"[(（]\s*((?:[{_PINYIN_LETTERS}]+[1-5]?)(?:[\s'’-]+[{_PINYIN_LETTERS}]+[1-5]?)*)\s*[)）]"
 )
+_TONE_NUMBER = re.compile(r"[a-zü][1-5]\b")
 
 
 def strip_inline_pinyin(text: str | None) -> str:
-    """Remove parenthesised pinyin glosses right after a CJK character.
+    """Remove parenthesised pinyin glosses right after a CJK character (spaces between
+    the character and the gloss go with the gloss).
 
     A gloss needs a tone mark or a tone number, so 平台(app) stays.
 
     >>> strip_inline_pinyin("領(lǐng)導(dǎo)小组（zu3）")
     '領導小组'
+    >>> strip_inline_pinyin("领导 (lǐng) 和平台(app)，a (lǐng)")
+    '领导 和平台(app)，a (lǐng)'
     """
     if not text:
         return ""
-
-    def repl(m: re.Match) -> str:
+    # Brackets first (a literal, so the regex engine skips ahead), then the character
+    # before them: what ``(?<=[CJK])\s*`` in front of the pattern means, found much faster.
+    out: list[str] = []
+    done = 0
+    for m in _GLOSS_RE.finditer(text):
+        start = m.start()
+        while start > 0 and text[start - 1].isspace():
+            start -= 1
+        if not start or not "\u4e00" <= text[start - 1] <= "\u9fff":
+            continue
         gloss = m.group(1)
-        if any(c in _TONE_MARKS for c in gloss) or re.search(r"[a-zü][1-5]\b", gloss):
-            return ""
-        return m.group(0)
+        if any(c in _TONE_MARKS for c in gloss) or _TONE_NUMBER.search(gloss):
+            out.append(text[done:start])
+            done = m.end()
+    if not out:
+        return text
+    out.append(text[done:])
+    return "".join(out)
 
-    return _PINYIN_RE.sub(repl, text)
 
-
-def block_text(html: str) -> str:
+def block_text(html) -> str:
     """Every line of the page's main container (or body), boilerplate lines dropped, no
     line left out for being short: the text to read a table flattened into paragraphs
-    from (trafilatura may drop lines holding a lone "0")."""
-    root = _parse(html)
+    from (trafilatura may drop lines holding a lone "0"). ``html``: the page as ``str``,
+    or its tree from :func:`parse_html` (scripts and styles are dropped in place)."""
+    if isinstance(html, str):
+        root = _parse(html)
+    else:
+        root = _drop_hidden(html) if html is not None else None
     if root is None:
         return ""
-    text = _container_text(root)
+    text = _container(root)[1]
     if not text:
         body = root.find("body")
         text = _block_text(body if body is not None else root)

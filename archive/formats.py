@@ -18,6 +18,7 @@ DOC, WPS and XLS (OLE compound files) are first converted by LibreOffice
 """
 from __future__ import annotations
 
+import bisect
 import io
 import logging
 import re
@@ -237,8 +238,35 @@ def _nearest(edges: list[float], v: float) -> int:
     return min(range(len(edges)), key=lambda i: abs(edges[i] - v))
 
 
-def _pdf_grid(page, table, index: int) -> Grid:
+class _PageChars:
+    """A page's characters indexed by their centres (computed once a page), to find the
+    characters of a cell without filtering the whole page for each cell."""
+
+    def __init__(self, page):
+        self.chars = page.chars
+        centres = [((c["top"] + c["bottom"]) / 2, (c["x0"] + c["x1"]) / 2) for c in self.chars]
+        self.order = sorted(range(len(centres)), key=lambda i: centres[i][0])
+        self.ys = [centres[i][0] for i in self.order]
+        self.xs = [cx for _, cx in centres]
+
+    def text(self, box: tuple) -> str:
+        """What ``page.filter(<chars whose centre is in box>).crop(box, strict=False)
+        .extract_text()`` gives: the chars centred in the box, clipped to it, laid out."""
+        from pdfplumber.utils import chars_to_textmap, crop_to_bbox
+
+        x0, top, x1, bottom = box
+        lo, hi = bisect.bisect_left(self.ys, top), bisect.bisect_right(self.ys, bottom)
+        picked = sorted(i for i in self.order[lo:hi] if x0 <= self.xs[i] <= x1)
+        chars = crop_to_bbox([self.chars[i] for i in picked], box)
+        if not chars:
+            return ""
+        return chars_to_textmap(chars, layout_bbox=box, layout_width=x1 - x0,
+                                layout_height=bottom - top).as_string
+
+
+def _pdf_grid(page, table, index: int, chars: _PageChars | None = None) -> Grid:
     """pdfplumber table → Grid, spans rebuilt from the cells' bounding boxes."""
+    chars = chars or _PageChars(page)
     boxes = table.cells
     xs = _edges([b[0] for b in boxes] + [b[2] for b in boxes])
     ys = _edges([b[1] for b in boxes] + [b[3] for b in boxes])
@@ -248,11 +276,7 @@ def _pdf_grid(page, table, index: int) -> Grid:
         c0, c1 = _nearest(xs, x0), _nearest(xs, x1)
         if r1 <= r0 or c1 <= c0 or (r0, c0) in slots:
             continue
-        inside = page.filter(lambda o, b=(x0, top, x1, bottom): o.get("object_type") != "char"
-                             or (b[0] <= (o["x0"] + o["x1"]) / 2 <= b[2]
-                                 and b[1] <= (o["top"] + o["bottom"]) / 2 <= b[3]))
-        raw = re.sub(r"\s+", " ", inside.crop((x0, top, x1, bottom), strict=False)
-                     .extract_text() or "").strip()
+        raw = re.sub(r"\s+", " ", chars.text((x0, top, x1, bottom)) or "").strip()
         for r in range(r0, r1):
             for c in range(c0, c1):
                 slots[(r, c)] = GridCell(squeeze(raw), raw, (r, c) == (r0, c0), index, r0, c0,
@@ -278,8 +302,9 @@ def read_pdf(body: bytes) -> Document:
                 return not any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
 
             items: list[tuple[float, list[str]]] = []
+            chars = _PageChars(page) if tables else None
             for table in tables:
-                grid = _pdf_grid(page, table, len(grids))
+                grid = _pdf_grid(page, table, len(grids), chars)
                 grids.append(grid)
                 items.append((table.bbox[1], [l for l in _grid_lines(grid) if l]))
             text_page = page.filter(lambda o: o.get("object_type") != "char" or outside(o))

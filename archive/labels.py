@@ -43,8 +43,12 @@ _LEADING = re.compile(rf"^(?:其中:?|\([{_CN_DIGITS}\d]+\)|[{_CN_DIGITS}]+、|\
 _TRAILING_PAREN = re.compile(r"\([^()]*\)$")
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise(label: str) -> str:
-    """Canonical spelling of a label for comparison (never for display)."""
+    """Canonical spelling of a label for comparison (never for display).
+
+    Cached: the same cell texts are looked up in many label indexes per report.
+    """
     text = _T2S.convert(label or "")
     text = unicodedata.normalize("NFKC", text).translate(_PUNCT)
     text = _WHITESPACE.sub("", text)
@@ -52,6 +56,7 @@ def normalise(label: str) -> str:
     return _CN_ENUM.sub(r"\1\2、", text)
 
 
+@lru_cache(maxsize=1 << 16)
 def core(label: str) -> str:
     """A normalised label without numbering, 其中 prefix and a trailing parenthesis."""
     text = normalise(label)

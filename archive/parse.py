@@ -15,6 +15,7 @@ Values: NULL means the report left the cell empty or wrote —, /, 无 (not repo
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass, field
 
@@ -24,7 +25,7 @@ import lxml.html
 from archive.charset import decode_html
 from archive.check import Check, metadata_checks, run_checks, tables_missing_check
 from archive.clean import (CleanPage, block_text, clean_lines, clean_page, labelled_date, labelled_source,
-                           strip_inline_pinyin, to_simplified)
+                           parse_html, strip_inline_pinyin, to_simplified)
 from archive.flat_tables import flat_grid
 from archive.convert import convert
 from archive.limits import LimitExceeded
@@ -38,7 +39,7 @@ from archive.tables import html_grids
 # Recorded with every parse (fetched_reports.parser_version, document_parses): the parse
 # stage re-parses whatever was parsed by another version. Bump it whenever parsing
 # changes what it stores.
-PARSER_VERSION = "2026.12.1"
+PARSER_VERSION = "2026.12.2"
 WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
 READERS = {"docx": read_docx, "pdf": read_pdf, "txt": read_txt, "xlsx": read_xlsx}
 
@@ -72,17 +73,16 @@ def _strip_pinyin_lines(text: str) -> str:
     return "\n".join(strip_inline_pinyin(line) for line in text.split("\n"))
 
 
-def _read_html(body: bytes, content_type: str | None) -> tuple[CleanPage, list, int, str]:
+def _read_html(body: bytes, content_type: str | None) -> tuple[CleanPage, list, int, object]:
+    """The cleaned page, its tables, its image count and its tree (parsed once; tables and
+    images are read before clean_page drops scripts, noscript and template elements)."""
     html = strip_inline_pinyin(decode_html(body, content_type))
-    page = clean_page(html)
-    try:
-        tree = lxml.html.fromstring(html) if html.strip() else None
-    except (lxml.etree.ParserError, ValueError):  # only comments, or nothing lxml can read
-        tree = None
-    if tree is None:
-        tree = lxml.html.fromstring("<html/>")
+    tree = parse_html(html)
+    if tree is None:   # empty, only comments, or garbage lxml cannot parse
+        return clean_page(html), [], 0, html
     images = len(tree.xpath("//body//img"))
-    return page, html_grids(tree), images, html
+    grids = html_grids(tree)
+    return clean_page(html, tree), grids, images, tree
 
 
 def _read_other(doc: Document) -> CleanPage:
@@ -97,7 +97,7 @@ def _read_other(doc: Document) -> CleanPage:
 
 def _looks_traditional(text: str) -> bool:
     sample = text[:3000]
-    return sum(a != b for a, b in zip(sample, to_simplified(sample))) >= 5
+    return sum(map(operator.ne, sample, to_simplified(sample))) >= 5   # characters OpenCC changed
 
 
 def _metadata(page: CleanPage):
@@ -111,11 +111,11 @@ def _metadata(page: CleanPage):
     return report_metadata(copy)
 
 
-def _statistics(grids: list, page: CleanPage, html: str | None) -> Statistics:
+def _statistics(grids: list, page: CleanPage, html) -> Statistics:
     """Tables first; a report without a statistics table may print it flattened to text.
     For an HTML page the flattened table is read from every line of the page (trafilatura
     may drop short lines such as a lone 0), and those lines become the stored text, so
-    that ``source_row`` points into ``reports.text``."""
+    that ``source_row`` points into ``reports.text``. ``html``: the page's tree or text."""
     stats = statistics_of(grids)
     if stats.template is not None:
         return stats

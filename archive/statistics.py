@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from archive.labels import LabelIndex, index_of, load_data, normalise, template
 from archive.tables import Grid, GridCell, html_grids, squeeze
@@ -46,14 +47,18 @@ class Statistics:
 
 # ---------------------------------------------------------------- values
 
-def _conventions() -> tuple[set[str], str, list[str]]:
+@lru_cache(maxsize=1)
+def _conventions() -> tuple[frozenset[str], re.Pattern, frozenset[str]]:
+    """Blank tokens, the value pattern (sign, number, unit around it) and the unit tokens
+    of ``value_conventions.json`` (read once)."""
     data = load_data("value_conventions.json")
-    blanks = {unicodedata.normalize("NFKC", t) for t in data["not_reported"]["tokens"]}
+    blanks = frozenset(unicodedata.normalize("NFKC", t) for t in data["not_reported"]["tokens"])
     minus = "".join(data["minus_signs"]["chars"])
-    units = sorted(data["units"]["tokens"], key=len, reverse=True)
-    return blanks, minus, units
+    value_re = re.compile(r"(\D*?)([+" + re.escape(minus) + r"]?)(\d[\d,]*(?:\.\d+)?)(\D*)")
+    return blanks, value_re, frozenset(data["units"]["tokens"])
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_value(text: str) -> tuple[int | float | None, str | None, bool]:
     """(value, unit, understood). Blank-like cells give (None, None, True).
 
@@ -62,11 +67,11 @@ def parse_value(text: str) -> tuple[int | float | None, str | None, bool]:
     >>> parse_value('条 41105'), parse_value('+823'), parse_value('见附件')
     ((41105, '条', True), (823, None, True), (None, None, False))
     """
-    blanks, minus, units = _conventions()
+    blanks, value_re, units = _conventions()
     t = unicodedata.normalize("NFKC", squeeze(text or ""))
     if t in blanks:
         return None, None, True
-    m = re.fullmatch(r"(\D*?)([+" + re.escape(minus) + r"]?)(\d[\d,]*(?:\.\d+)?)(\D*)", t)
+    m = value_re.fullmatch(t)
     if not m:
         return None, None, False
     before, sign, number, after = m.groups()

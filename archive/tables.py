@@ -78,26 +78,32 @@ class Grid:
 def cell_text(element: lxml.html.HtmlElement) -> str:
     """Raw text of a cell: block boundaries and <br> become spaces, whitespace collapsed."""
     parts: list[str] = []
+    append = parts.append
 
-    def walk(el) -> None:
-        if not isinstance(el.tag, str):  # comments, processing instructions
-            if el.tail:
-                parts.append(el.tail)
-            return
-        tag = el.tag.lower()
-        if tag not in _SKIP_TAGS:
-            if tag in _BLOCK_TAGS:
-                parts.append(" ")
-            if el.text:
-                parts.append(el.text)
-            for child in el:
-                walk(child)
-            if tag in _BLOCK_TAGS:
-                parts.append(" ")
-        if el.tail and el is not element:
-            parts.append(el.tail)
+    def children(el) -> None:
+        for child in el:
+            tag = child.tag
+            if isinstance(tag, str):  # else comments, processing instructions: tail only
+                tag = tag.lower()
+                if tag not in _SKIP_TAGS:
+                    block = tag in _BLOCK_TAGS
+                    if block:
+                        append(" ")
+                    if child.text:
+                        append(child.text)
+                    if len(child):
+                        children(child)
+                    if block:
+                        append(" ")
+            if child.tail:
+                append(child.tail)
 
-    walk(element)
+    if not isinstance(element.tag, str):
+        return _WHITESPACE.sub(" ", element.tail or "").strip()
+    if element.tag.lower() not in _SKIP_TAGS:   # spaces around the cell itself are stripped
+        if element.text:
+            append(element.text)
+        children(element)
     return _WHITESPACE.sub(" ", "".join(parts)).strip()
 
 
@@ -106,8 +112,11 @@ def squeeze(text: str) -> str:
     return _WHITESPACE.sub("", text)
 
 
+_SPAN = re.compile(r"\s*(\d+)")
+
+
 def _span(value: str | None, default: int = 1) -> int:
-    match = re.match(r"\s*(\d+)", value or "")
+    match = _SPAN.match(value or "")
     if not match:
         return default
     return min(int(match.group(1)), _MAX_SPAN)
@@ -130,11 +139,14 @@ def _expand(table, index: int) -> Grid:
             check_grid(nrows, c + colspan)
             raw = cell_text(td)
             text = squeeze(raw)
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    slots[(r + dr, c + dc)] = GridCell(
-                        text=text, raw=raw, is_origin=(dr == 0 and dc == 0), table=index,
-                        row=r, col=c, rowspan=rowspan, colspan=colspan)
+            origin = GridCell(text, raw, True, index, r, c, rowspan, colspan)
+            if rowspan == 1 and colspan == 1:
+                slots[(r, c)] = origin
+            else:   # GridCell is frozen: the slots a span covers share one copy
+                spanned = GridCell(text, raw, False, index, r, c, rowspan, colspan)
+                for dr in range(rowspan):
+                    for dc in range(colspan):
+                        slots[(r + dr, c + dc)] = spanned if dr or dc else origin
             c += colspan
     width = max((c + 1 for (_, c) in slots), default=0)
     rows = [[slots.get((r, c)) for c in range(width)] for r in range(nrows)]
@@ -144,5 +156,5 @@ def _expand(table, index: int) -> Grid:
 def html_grids(tree: lxml.html.HtmlElement) -> list[Grid]:
     """Every innermost <table> of the tree (tables holding tables are layout and skipped;
     their inner tables are kept), in document order, expanded to a grid."""
-    tables = [t for t in tree.iter("table") if not t.xpath(".//table")]
+    tables = [t for t in tree.iter("table") if t.find(".//table") is None]
     return [_expand(t, i) for i, t in enumerate(tables)]
