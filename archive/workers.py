@@ -19,6 +19,7 @@ name; it never stops the pool, and the other documents go on.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 import os
@@ -163,8 +164,11 @@ class ParsePool:
         self.restarts = 0
 
     def __enter__(self):
-        self.workers = [_Worker(self.context, self.limits) for _ in range(self.size)]
-        return self
+        return self  # the workers start with the first document (a night with nothing new starts none)
+
+    def _start(self) -> None:
+        if not self.workers:
+            self.workers = [_Worker(self.context, self.limits) for _ in range(self.size)]
 
     def __exit__(self, *exc):
         for worker in self.workers:
@@ -178,6 +182,11 @@ class ParsePool:
 
     def run(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
         pending = iter(jobs)
+        first = next(pending, None)
+        if first is None:
+            return
+        self._start()
+        pending = itertools.chain([first], pending)
         exhausted = False
         while True:
             for worker in self.workers:
