@@ -19,8 +19,6 @@ import operator
 import re
 from dataclasses import dataclass, field
 
-import lxml.etree
-import lxml.html
 
 from archive.charset import decode_html
 from archive.check import Check, metadata_checks, run_checks, tables_missing_check

@@ -35,7 +35,7 @@ from archive import summaries, value_tables
 from archive.value_tables import STAT_TABLES
 from archive.search import INDEX_VERSION, index_fields
 
-SCHEMA = f"""
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS portals (
     name TEXT PRIMARY KEY, url TEXT NOT NULL, host TEXT,
     region_code TEXT, province TEXT, city TEXT, level TEXT
@@ -349,11 +349,6 @@ class Archive:
         with self.transaction():
             self.db.execute("UPDATE crawl_runs SET exit_status = 'interrupted' WHERE finished IS NULL")
 
-    def is_archived(self, url: str) -> bool:
-        """The URL is a document of some report's current version."""
-        return self.db.execute("SELECT 1 FROM report_documents WHERE url = ? AND is_current = 1",
-                               [url]).fetchone() is not None
-
     def finish_run(self, run_id: int, **counts) -> None:
         self.update_run(run_id, finished=now(), **counts)
 
@@ -606,11 +601,3 @@ class Archive:
         row = self.db.execute("SELECT julianday('now') - julianday(fetched_at) FROM fetched_reports "
                               "WHERE url = ?", [url]).fetchone()
         return row[0] if row and row[0] is not None else None
-
-    def validators(self) -> dict:
-        """url → (etag, last_modified, sha256, content_type) of pages kept from earlier runs,
-        for conditional requests."""
-        rows = self.db.execute(
-            "SELECT p.url, p.etag, p.last_modified, p.sha256, d.content_type FROM pages p "
-            "JOIN documents d ON d.sha256 = p.sha256 WHERE p.etag IS NOT NULL OR p.last_modified IS NOT NULL")
-        return {url: (etag, modified, digest, ctype) for url, etag, modified, digest, ctype in rows}

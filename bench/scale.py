@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 from archive.parse import PARSER_VERSION, report_key  # noqa: E402
 from archive.statistics import Cell  # noqa: E402
-from archive.store import Archive, StoredDocument, raw_path, sha256  # noqa: E402
+from archive.store import Archive, StoredDocument, raw_path  # noqa: E402
 from crawler.portals import Portal  # noqa: E402
-from tests.corpus.labelled import cases, load, parse_case  # noqa: E402
+from tests.corpus.labelled import cases, parse_case  # noqa: E402
 
 PROVINCES = [("11", "北京市"), ("31", "上海市"), ("32", "江苏省"), ("33", "浙江省"), ("35", "福建省"),
              ("37", "山东省"), ("41", "河南省"), ("44", "广东省"), ("51", "四川省"), ("53", "云南省")]

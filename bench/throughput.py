@@ -30,7 +30,6 @@ nianbao is run as ``python -m nianbao.cli`` when the repository has that module,
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import re

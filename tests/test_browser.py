@@ -5,7 +5,6 @@ test-artifacts/ (a few are copied by hand to docs/ for the README)."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from contextlib import contextmanager

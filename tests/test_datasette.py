@@ -79,10 +79,6 @@ def test_failed_checks_query_lists_the_planted_problems(datasette_url, expected)
 
 @pytest.mark.parametrize("term", ["公开", "政府信息", "國家秘密"])
 def test_chinese_search_box(datasette_url, crawled, term):
-    import sqlite3
-
-    from archive.search import simplified
-
     found = rows(f"{datasette_url}/archive/reports.json?_search={quote(term)}&_col=agency&_col=year")
     containing = prose_matches(crawled, term)
     assert containing, term
@@ -192,8 +188,6 @@ def test_largest_changes(datasette_url, crawled):
 
 @pytest.mark.parametrize("term", ["公开", "涉密", "國家秘密"])
 def test_search_within_a_province(datasette_url, crawled, term):
-    from archive.search import simplified
-
     for province in ("福建省", ""):
         expected = prose_matches(crawled, term, province)
         found = query(datasette_url, "search_reports", q=term, province=province)
@@ -251,8 +245,6 @@ def html(url):
 
 @pytest.mark.parametrize("term", ["公开", "涉密", "國家秘密"])
 def test_search_everything_page(datasette_url, crawled, term):
-    from archive.search import simplified
-
     page, _ = html(f"{datasette_url}/-/search?q={quote(term)}")
     expected = prose_matches(crawled, term)
     for report_id, title, agency, year in sql(crawled, "SELECT id, title, agency, year FROM reports"):

@@ -6,7 +6,6 @@ import subprocess
 import sys
 import sysconfig
 import urllib.request
-from pathlib import Path
 
 import pytest
 

@@ -5,8 +5,6 @@ parsed once per parser version."""
 import time
 from pathlib import Path
 
-import pytest
-
 from archive.ingest import ingest_report
 from archive.limits import Limits
 from archive.parse import PARSER_VERSION

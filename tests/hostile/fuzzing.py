@@ -5,7 +5,6 @@ Used by ``tests/test_fuzz.py`` (a short run) and ``bench/fuzz.py`` (a long one).
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from hypothesis import strategies as st

@@ -10,7 +10,6 @@ credentials, an HTML report served as application/pdf, a GBK page with no charse
 declared anywhere, a gzip bomb and an endless 300 MB page."""
 
 import gzip
-import resource
 import sqlite3
 import subprocess
 import sys
