@@ -85,7 +85,13 @@ def crawl(portals: str, db: str, *, log_file: str | None = None, settings: dict 
             stage = ParseAlongside(db, workers=workers, limits=limits)
             stage.start()
         stats = _run_spider(portals, db, log_file, settings)
-        parsed = stage.finish() if stage else None
+        try:
+            parsed = stage.finish() if stage else None
+        except Exception as error:  # what was fetched is kept; parsing can be run again
+            print(f"nianbao: the parse stage failed ({type(error).__name__}: {error}); what was fetched "
+                  f"is kept: run `nianbao parse --db {db}`", file=sys.stderr)
+            _finish_crawl(db, stats, None)
+            return EXIT_FAILURES
         return _finish_crawl(db, stats, parsed)
     finally:
         fcntl.flock(lock, fcntl.LOCK_UN)
