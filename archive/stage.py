@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from typing import Callable, Iterator
+from typing import Iterator
 
 from archive.bundle import combine
 from archive.check import Check
@@ -166,7 +166,7 @@ class ParseAlongside(threading.Thread):
     :meth:`finish` is called, what is left."""
 
     def __init__(self, path: str, *, workers: int = 1, limits: Limits = Limits(),
-                 interval: float = 2.0, on_error: Callable[[BaseException], None] | None = None):
+                 interval: float = 2.0):
         super().__init__(name="nianbao-parse-stage", daemon=True)
         self.path, self.workers, self.limits, self.interval = path, workers, limits, interval
         self.counts: Counter = Counter()

@@ -340,10 +340,6 @@ class Archive:
             return self.db.execute("INSERT INTO crawl_runs(started, portals) VALUES (?, ?)",
                                    [now(), portals]).lastrowid
 
-    def last_run_id(self) -> int | None:
-        row = self.db.execute("SELECT max(id) FROM crawl_runs").fetchone()
-        return row[0] if row else None
-
     def mark_interrupted_runs(self) -> None:
         """Runs that never finished (killed) are marked so; call while holding the crawl lock."""
         with self.transaction():
@@ -374,10 +370,6 @@ class Archive:
         with self.transaction():
             self._upsert_page(page)
 
-    def log_fetch(self, **fetch) -> None:
-        with self.transaction():
-            self._insert("fetches", {**fetch, "fetched_at": fetch.get("fetched_at") or now()})
-
     def _upsert_page(self, page: dict) -> None:
         page = {"fetched_at": now(), **page}
         columns = ", ".join(page)
@@ -398,10 +390,6 @@ class Archive:
             [[row.get(c) for c in columns] for row in rows])
 
     # -- raw documents -----------------------------------------------------
-    def keep_document(self, url: str, body: bytes, content_type: str | None) -> str:
-        with self.transaction():
-            return self._keep(url, body, content_type)
-
     def _keep(self, url: str, body: bytes, content_type: str | None) -> str:
         digest = sha256(body)
         if not self.db.execute("SELECT 1 FROM documents WHERE sha256 = ?", [digest]).fetchone():
@@ -515,11 +503,6 @@ class Archive:
                 "WHERE url = ?", [parser_version, now(), outcome, saved.report_id if saved else None,
                                   fetched["url"]])
         return saved
-
-    def save_report(self, parsed, documents: list[StoredDocument], portal: str | None,
-                    list_title: str | None = None, text_from: int = 0, stats_from: int = 0) -> Saved:
-        with self.transaction():
-            return self._save_report(parsed, documents, portal, list_title, text_from, stats_from)
 
     def _save_report(self, parsed, documents: list[StoredDocument], portal: str | None,
                      list_title: str | None = None, text_from: int = 0, stats_from: int = 0) -> Saved:

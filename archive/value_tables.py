@@ -17,7 +17,6 @@ STAT_TABLES = {
     "legacy_stats": ("indicator", "unit"),
 }
 KEPT_AS_TEXT = {"row_code"}   # short codes: an integer would not be smaller
-PROVENANCE = ("raw", "document_sha256", "source_table", "source_row", "source_col")
 
 
 def base(table: str) -> str:

@@ -34,16 +34,21 @@ import csv
 import hashlib
 import html
 import re
+import sys
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator, NamedTuple
 from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from nianbao.demo.server import not_modified  # noqa: E402  (one conditional-request answer)
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_ADDRESS = 21           # 127.0.0.21, .22, …
@@ -310,17 +315,7 @@ class FleetHandler(BaseHTTPRequestHandler):
             self.wfile.write(res.body)
 
     def not_modified(self, res: Resource) -> bool:
-        inm = self.headers.get("If-None-Match")
-        if inm is not None:
-            tags = [t.strip() for t in inm.split(",")]
-            return "*" in tags or res.etag in tags or f"W/{res.etag}" in tags
-        ims = self.headers.get("If-Modified-Since")
-        if ims:
-            try:
-                return res.last_modified <= parsedate_to_datetime(ims)
-            except (TypeError, ValueError):
-                return False
-        return False
+        return not_modified(self.headers, res.etag, res.last_modified)
 
     def log_message(self, format, *args):
         pass

@@ -40,6 +40,21 @@ class Portal:
     level: str = ""
 
 
+def not_modified(headers, etag: str, last_modified) -> bool:
+    """Whether a request's If-None-Match / If-Modified-Since let it be answered with 304."""
+    inm = headers.get("If-None-Match")
+    if inm is not None:
+        tags = [t.strip() for t in inm.split(",")]
+        return "*" in tags or etag in tags or f"W/{etag}" in tags
+    ims = headers.get("If-Modified-Since")
+    if ims:
+        try:
+            return last_modified <= parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
 class PortalHandler(BaseHTTPRequestHandler):
     site: dict[str, Resource] = {}
     delay: float = 0.0
@@ -107,17 +122,7 @@ class PortalHandler(BaseHTTPRequestHandler):
             self.wfile.write(res.body)
 
     def not_modified(self, res: Resource) -> bool:
-        inm = self.headers.get("If-None-Match")
-        if inm is not None:
-            tags = [t.strip() for t in inm.split(",")]
-            return "*" in tags or res.etag in tags or f"W/{res.etag}" in tags
-        ims = self.headers.get("If-Modified-Since")
-        if ims:
-            try:
-                return res.last_modified <= parsedate_to_datetime(ims)
-            except (TypeError, ValueError):
-                return False
-        return False
+        return not_modified(self.headers, res.etag, res.last_modified)
 
     def log_message(self, format, *args):  # keep test output quiet
         pass
