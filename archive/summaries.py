@@ -173,7 +173,9 @@ CREATE INDEX IF NOT EXISTS report_summary_portal ON report_summary(portal, year)
 CREATE INDEX IF NOT EXISTS report_summary_agency ON report_summary(agency, portal, year);
 CREATE INDEX IF NOT EXISTS report_summary_region ON report_summary(region_code);
 CREATE INDEX IF NOT EXISTS report_summary_template ON report_summary(template);
-CREATE INDEX IF NOT EXISTS report_summary_secret ON report_summary(year, refused_state_secret)
+DROP INDEX IF EXISTS report_summary_secret;
+CREATE INDEX IF NOT EXISTS report_summary_requests ON report_summary(new_requests);
+CREATE INDEX IF NOT EXISTS report_summary_secrets ON report_summary(refused_state_secret)
   WHERE refused_state_secret > 0;
 CREATE INDEX IF NOT EXISTS report_summary_failed ON report_summary(year DESC, agency) WHERE failed_checks > 0;
 CREATE TABLE IF NOT EXISTS coverage (

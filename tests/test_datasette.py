@@ -115,9 +115,79 @@ def query(datasette_url, name, **params):
     return rows(f"{datasette_url}/archive/{name}.json?{urlencode(params)}")
 
 
-def test_every_canned_query_answers(datasette_url):
-    for name in METADATA["databases"]["archive"]["queries"]:
-        assert isinstance(query(datasette_url, name), list), name
+def parameters(name):
+    import re
+
+    return sorted(set(re.findall(r":(\w+)", METADATA["databases"]["archive"]["queries"][name]["sql"])))
+
+
+@pytest.mark.parametrize("name", list(METADATA["databases"]["archive"]["queries"]))
+def test_every_canned_query_returns_rows_in_the_demo(datasette_url, name):
+    """An empty parameter means "all": every canned query returns rows with every parameter
+    left empty, and with a year where it takes one."""
+    empty = {p: "" for p in parameters(name)}
+    assert query(datasette_url, name, **empty), name
+    if "year" in empty:
+        with_year = query(datasette_url, name, **{**empty, "year": "2022"})
+        assert with_year, name
+        years = {r.get("year", r.get("to_year")) for r in with_year} - {None}
+        assert years <= {2022}, (name, years)
+
+
+def test_an_empty_year_means_every_year(datasette_url, crawled):
+    top = query(datasette_url, "top_requests", year="", province="")
+    assert [r["new_requests"] for r in top] == [v for (v,) in sql(
+        crawled, "SELECT a.value FROM applications a WHERE a.row_code = '1' AND a.applicant = '总计' "
+                 "AND a.value IS NOT NULL ORDER BY a.value DESC LIMIT 50")]
+    secrets = query(datasette_url, "state_secret_refusals", year="", province="")
+    assert {r["report_id"] for r in secrets} == {r[0] for r in sql(
+        crawled, "SELECT report_id FROM applications WHERE row_code = '3.3.1' AND applicant = '总计' AND value > 0")}
+    assert len({r["year"] for r in secrets}) > 1
+    (first, last), = sql(crawled, "SELECT min(year), max(year) FROM reports")
+    have = {}
+    for portal, year in sql(crawled, "SELECT portal, year FROM reports WHERE year IS NOT NULL"):
+        have.setdefault(portal, set()).add(year)
+    missing = {p: [y for y in range(first, last + 1) if y not in have.get(p, set())]
+               for (p,) in sql(crawled, "SELECT name FROM portals")}
+    found = query(datasette_url, "portals_without_report", year="")
+    assert {r["portal"]: r["years_missing"] for r in found} == {
+        p: ", ".join(map(str, ys)) for p, ys in missing.items() if ys}
+    assert len(query(datasette_url, "search_reports", q="", province="")) == sql(
+        crawled, "SELECT count(*) FROM reports")[0][0]
+
+
+# -- downloads that open in Excel ------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["report_summary.csv?_size=5", "applications.csv?_size=5",
+                                  "top_requests.csv?year=&province=", "state_secret_refusals.csv?year=2022&province="])
+def test_csv_downloads_start_with_a_bom_and_save_as_a_file(datasette_url, path):
+    with urlopen(f"{datasette_url}/archive/{path}", timeout=30) as response:
+        body, headers = response.read(), response.headers
+    assert body.startswith(b"\xef\xbb\xbf") and not body.startswith(b"\xef\xbb\xbf\xef\xbb\xbf")
+    assert headers["content-type"].startswith("text/csv")
+    stem = path.split(".csv")[0]
+    assert headers["content-disposition"].startswith(f'attachment; filename="{stem}.csv"')
+    import csv
+    import io
+
+    table = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert table[0] and len(table) > 1 and "report_id" in table[0]
+
+
+def test_xlsx_download_holds_the_rows(datasette_url):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    with urlopen(f"{datasette_url}/archive/top_requests.xlsx?year=&province=", timeout=30) as response:
+        body, headers = response.read(), response.headers
+    assert headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "attachment" in headers["content-disposition"]
+    sheet = load_workbook(BytesIO(body)).active
+    cells = [[c.value for c in row] for row in sheet.iter_rows()]
+    expected = query(datasette_url, "top_requests", year="", province="")
+    assert cells[0] == list(expected[0])
+    assert cells[1:] == [list(r.values()) for r in expected]
 
 
 def test_top_requests_within_a_province(datasette_url, crawled):
@@ -169,7 +239,7 @@ def test_corrected_by_review_or_court(datasette_url, crawled):
 
 
 def test_portals_without_report(datasette_url, crawled):
-    for year in (2013, 2021, 2023, 1999):
+    for year in (2013, 2021, 2023, 1999):  # 1999: outside the archive, so every portal
         have = {r[0] for r in sql(crawled, "SELECT DISTINCT portal FROM reports WHERE year = ?", [year])}
         found = {r["portal"] for r in query(datasette_url, "portals_without_report", year=year)}
         assert found == {r[0] for r in sql(crawled, "SELECT name FROM portals")} - have, year

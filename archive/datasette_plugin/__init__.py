@@ -9,6 +9,8 @@ entry point in pyproject.toml, so ``datasette`` and ``nianbao serve`` both load 
 - Pages (:mod:`archive.datasette_plugin.pages`): ``/-/report/ID`` (a report: text by
   section, its tables, links), ``/-/archived/SHA256`` (the raw document, shown safely),
   ``/-/search?q=`` (search everything from the home page).
+- Downloads (:mod:`archive.datasette_plugin.downloads`): every ``.csv`` carries a UTF-8 BOM
+  and comes as an attachment; every table, view and query also offers ``.xlsx``.
 - ``report_id`` cells link to the report page.
 
 Templates and static files sit beside this module (``templates/``, ``static/``).
@@ -19,7 +21,7 @@ from __future__ import annotations
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
-from archive.datasette_plugin import pages
+from archive.datasette_plugin import downloads, pages
 from archive.search import fts_query, simplified
 
 
@@ -33,6 +35,16 @@ def prepare_connection(conn):
 @hookimpl
 def register_routes():
     return pages.ROUTES
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    return downloads.wrap_csv
+
+
+@hookimpl
+def register_output_renderer(datasette):
+    return downloads.XLSX
 
 
 @hookimpl

@@ -149,8 +149,8 @@ PORTALS = [
     # (b) Hanweb-like portal whose report list is drawn by JavaScript from a JSON file
     {
         "name": "meichuan", "style": "hanweb", "host": "127.0.0.12", "encoding": "utf-8",
-        "site_name": "梅川区人民政府", "region_code": "990102", "province": "示例省",
-        "city": "示例市", "level": "district", "site_code": "9901020001",
+        "site_name": "梅川区人民政府", "region_code": "331198", "province": "浙江省",
+        "city": "丽水市", "level": "district", "site_code": "9901020001",
         "icp": "示ICP备12000123号", "beian": "示公网安备 99010202000456号", "sponsor": "梅川区人民政府办公室",
         "nav": [["网站首页", "/"], ["信息公开", "/col/col1001/index.html"],
                 ["政务服务", "/col/col1003/index.html"], ["互动交流", "/col/col1004/index.html"],
@@ -236,8 +236,8 @@ PORTALS = [
     # (c) a GBK portal; charset only in <meta http-equiv>; ordinary <a> pager
     {
         "name": "tongxi", "style": "jx", "host": "127.0.0.13", "encoding": "gbk",
-        "site_name": "桐溪县人民政府", "region_code": "990201", "province": "示例省",
-        "city": "示例市", "level": "county", "site_code": "9902010002",
+        "site_name": "桐溪县人民政府", "region_code": "361198", "province": "江西省",
+        "city": "上饶市", "level": "county", "site_code": "9902010002",
         "icp": "示ICP备13000456号", "beian": "示公网安备 99020102000789号", "sponsor": "桐溪县人民政府办公室",
         "nav": [["首页", "/"], ["政府信息公开", "/xxgk/index.shtml"], ["办事服务", "/bsfw/index.shtml"],
                 ["互动交流", "/hdjl/index.shtml"], ["专题专栏", "/ztzl/index.shtml"]],

@@ -51,6 +51,11 @@ def synthetic(seed: int, template: str) -> dict:
     if n(0, 1):
         s3["商业企业"] = {"1": 1, "3.1": 1}
     s4 = {REVIEW: [n(0, 2), n(0, 1), 0, 0], DIRECT: [n(0, 1), 0, 0, 0], AFTER: [0, 0, 0, 0]}
+    # one agency in three refused something as a state secret (三、三(三)1), as real ones do;
+    # its own generator, so the other values stay what they were
+    if random.Random(seed * 7 + 1).randint(0, 2) == 0 and people.get("3.1", 0) > 1:
+        people["3.1"] -= 1
+        people["3.3.1"] = 1
     return {"s2": s2, "s3": s3, "s4": s4}
 
 
@@ -160,7 +165,7 @@ LIUTANG_ITEMS += [
 
 LIUTANG = {
     "name": "liutang", "style": "hanweb_ds", "chrome": "hanweb", "host": "127.0.0.14", "encoding": "utf-8",
-    "site_name": "柳塘区人民政府", "region_code": "990103", "province": "示例省", "city": "示例市",
+    "site_name": "柳塘区人民政府", "region_code": "430198", "province": "湖南省", "city": "长沙市",
     "level": "district", "site_code": "9901030003", "icp": "示ICP备14000321号",
     "beian": "示公网安备 99010302000111号", "sponsor": "柳塘区人民政府办公室",
     "nav": [["网站首页", "/"], ["政务公开", "/col/col2001/index.html"], ["政务服务", "/col/col2003/index.html"],
@@ -248,7 +253,7 @@ YANQI_ITEMS = [
 YANQI = {
     "name": "yanqi", "style": "jsp", "chrome": "jsp", "host": "127.0.0.15", "encoding": "gbk",
     "declared_charset": "gb2312", "header_charset": "utf-8",
-    "site_name": "雁栖县人民政府", "region_code": "990202", "province": "示例省", "city": "示例市",
+    "site_name": "雁栖县人民政府", "region_code": "510198", "province": "四川省", "city": "成都市",
     "level": "county", "site_code": "9902020004", "icp": "示ICP备15000654号",
     "beian": "示公网安备 99020202000222号", "sponsor": "雁栖县人民政府办公室",
     "home": "/site/index.html",
@@ -343,7 +348,7 @@ SHIQIAO_ITEMS = [
 
 SHIQIAO = {
     "name": "shiqiao", "style": "vsb", "chrome": "vsb", "host": "127.0.0.16", "encoding": "utf-8",
-    "site_name": "石桥县人民政府", "region_code": "990203", "province": "示例省", "city": "示例市",
+    "site_name": "石桥县人民政府", "region_code": "130198", "province": "河北省", "city": "石家庄市",
     "level": "county", "site_code": "9902030005", "icp": "示ICP备16000987号",
     "beian": "示公网安备 99020302000333号", "sponsor": "石桥县人民政府办公室",
     "nav": [["首页", "/"], ["信息公开", "/xxgk.htm"], ["办事服务", "/bsfw.htm"], ["互动交流", "/hdjl.htm"]],
