@@ -34,6 +34,7 @@ from archive.search import simplified
 from archive import summaries, value_tables
 from archive.value_tables import STAT_TABLES
 from archive.search import INDEX_VERSION, index_fields
+from archive.labels import template
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS portals (
@@ -185,6 +186,15 @@ def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+
+def _summary_labels() -> tuple[dict[str, str], dict[str, str]]:
+    """The current form's labels for the readers' view: row code → label of section 三, and
+    the two proceedings of section 四 (行政复议, 行政诉讼)."""
+    form = template("2021")
+    rows = {row["row_code"]: row["label"] for row in form["section3_requests"]["rows"]}
+    review, litigation = (p["header_path"][0] for p in form["section4_review_litigation"]["proceedings"][:2])
+    return rows, {"reviews": review, "lawsuits": litigation}
+
 class Archive:
     """One archive file. Writers use WAL with ``synchronous=NORMAL`` (a commit costs no
     fsync) and one transaction per document or report; :meth:`close` checkpoints and returns
@@ -211,7 +221,7 @@ class Archive:
             with self.transaction():
                 value_tables.migrate(conn)
             conn.executescript(value_tables.VIEWS)
-            summaries.create(conn)
+            summaries.create(conn, *_summary_labels())
             self._migrate()
 
     @property

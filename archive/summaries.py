@@ -159,6 +159,48 @@ SELECT (SELECT count(*) FROM report_summary) AS reports, (SELECT min(year) FROM 
 }
 ROLLUPS = [name for name in DEFINITIONS if name != "report_summary"]
 
+# -- the same summary under Chinese headings, for readers --------------------------------
+READERS_VIEW = "报告概要"
+_FIXED_HEADINGS = {
+    "report_id": "报告编号", "agency": "机关", "year": "年度", "template": "表式", "published_date": "发布日期",
+    "portal": "门户网站", "province": "省", "city": "市", "county": "县区", "region_code": "行政区划代码",
+    "refused": "本年度办理结果：不予公开（件）", "failed_checks": "未通过的核对", "url": "原文链接", "title": "标题",
+}
+_ENUMERATOR = r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\.)"
+
+
+def headings(template_rows: dict[str, str], proceedings: dict[str, str]) -> dict[str, str]:
+    """Chinese heading of every report_summary column, from the form's own labels
+    (``template_rows``: row code → label; ``proceedings``: 行政复议 / 行政诉讼), with the unit.
+
+    >>> h = headings({"1": "一、本年新收政府信息公开申请数量", "3": "三、本年度办理结果",
+    ...               "3.3": "（三）不予公开", "3.3.1": "1.属于国家秘密", "3.7": "（七）总计"}, {})
+    >>> h["new_requests"], h["refused_state_secret"], h["processed"]
+    ('本年新收政府信息公开申请数量（件）', '不予公开：属于国家秘密（件）', '本年度办理结果：总计（件）')
+    """
+    import re
+
+    out = dict(_FIXED_HEADINGS)
+    def bare(code: str) -> str:
+        return re.sub(_ENUMERATOR, "", template_rows.get(code, code)).split("（")[0]
+
+    for name, code in APPLICATION_COLUMNS:
+        parent = code.rsplit(".", 1)[0] if "." in code else None   # 3.3.1 under 3.3, 3.1 under 3
+        out[name] = (f"{bare(parent)}：" if parent in template_rows else "") + bare(code) + "（件）"
+    results = dict(REVIEW_RESULTS)
+    for prefix, group in REVIEW_GROUPS:
+        proceeding = proceedings.get(prefix, group[0])
+        for suffix, result in REVIEW_RESULTS:
+            out[prefix + suffix] = f"{proceeding}：{results[suffix]}（件）"
+    return {column: out[column] for column in SUMMARY_COLUMNS}
+
+
+def readers_view(template_rows: dict[str, str], proceedings: dict[str, str]) -> str:
+    picks = ", ".join(f'{column} AS "{heading}"' for column, heading in
+                      headings(template_rows, proceedings).items())
+    return (f'DROP VIEW IF EXISTS "{READERS_VIEW}";\n'
+            f'CREATE VIEW "{READERS_VIEW}" AS SELECT {picks} FROM report_summary;\n')
+
 SCHEMA = f"""
 DROP VIEW IF EXISTS regions;
 {REGIONS};
@@ -211,12 +253,14 @@ CREATE INDEX IF NOT EXISTS checks_failed ON checks(report_id, check_name) WHERE 
 """
 
 
-def create(conn) -> None:
-    """The summaries' schema; in an archive from before they were tables, their views go."""
+def create(conn, template_rows: dict[str, str], proceedings: dict[str, str]) -> None:
+    """The summaries' schema; in an archive from before they were tables, their views go.
+    The readers' view takes its headings from the form's labels (see :func:`headings`)."""
     for name in ("report_summary", "coverage"):
         if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = ?", [name]).fetchone():
             conn.execute(f"DROP VIEW {name}")
     conn.executescript(SCHEMA)
+    conn.executescript(readers_view(template_rows, proceedings))
 
 
 def write_summary(conn, report_id: int) -> None:

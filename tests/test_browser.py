@@ -108,6 +108,51 @@ def test_see_a_chart(page, datasette_url):
     shot(page, "chart")
 
 
+def test_readers_summary_with_chinese_headings_and_folded_descriptions(page, datasette_url):
+    """报告概要: the form's own labels as headings, the rows right under the title, and the
+    column descriptions folded under one line (each also a header tooltip)."""
+    from archive.summaries import READERS_VIEW
+
+    page.goto(f"{datasette_url}/archive/{quote(READERS_VIEW)}")
+    first = page.locator("table.rows-and-columns tbody tr").first
+    first.wait_for()
+    headers = page.locator("table.rows-and-columns th").all_inner_texts()
+    assert any("本年新收政府信息公开申请数量（件）" in h for h in headers)
+    assert any("不予公开：属于国家秘密（件）" in h for h in headers)
+    fold = page.locator("details.nianbao-column-descriptions")
+    assert fold.count() == 1 and fold.get_attribute("open") is None
+    assert not page.locator("dl.column-descriptions").is_visible()
+    assert first.bounding_box()["y"] < 900  # the data is on the first screen
+    tooltip = page.locator("table.rows-and-columns th[data-column='年度']").get_attribute("title")
+    assert tooltip and "report_summary.year" in tooltip
+    shot(page, "readers-summary")
+    fold.locator("summary").click()
+    assert page.locator("dl.column-descriptions").is_visible()
+
+
+def test_download_for_excel(page, datasette_url, tmp_path):
+    """The CSV link saves a file that starts with a BOM; the xlsx link saves a workbook."""
+    from openpyxl import load_workbook
+
+    page.goto(f"{datasette_url}/archive/report_summary?year=2022")
+    page.locator("table.rows-and-columns tbody tr").first.wait_for()
+    shot(page, "download-links")
+    with page.expect_download() as download:
+        page.locator("a[href*='.csv']").first.click()
+    csv_file = tmp_path / download.value.suggested_filename
+    download.value.save_as(csv_file)
+    body = csv_file.read_bytes()
+    assert csv_file.suffix == ".csv" and body.startswith(b"\xef\xbb\xbf")
+    assert "report_id" in body.decode("utf-8-sig").splitlines()[0]
+    with page.expect_download() as download:
+        page.locator("a[href*='.xlsx']").first.click()
+    xlsx_file = tmp_path / download.value.suggested_filename
+    download.value.save_as(xlsx_file)
+    assert xlsx_file.suffix == ".xlsx" and xlsx_file.read_bytes()[:2] == b"PK"
+    rows = list(load_workbook(xlsx_file).active.iter_rows(values_only=True))
+    assert rows[0][0] == "report_id" and len(rows) > 1 and all(r[2] == 2022 for r in rows[1:])
+
+
 # -- a crawled page with script payloads shows as text ----------------------------------------
 
 @contextmanager

@@ -49,7 +49,7 @@ def register_output_renderer(datasette):
 
 @hookimpl
 def render_cell(value, column, datasette):
-    if column == "report_id" and isinstance(value, int):
+    if column in ("report_id", "报告编号") and isinstance(value, int):
         href = datasette.urls.path(f"/-/report/{value}")
         return Markup(f'<a href="{escape(href)}" title="Read the report">{value}</a>')
     if column in ("document_sha256", "sha256") and isinstance(value, str) and len(value) == 64:
@@ -61,6 +61,13 @@ def render_cell(value, column, datasette):
 @hookimpl
 def extra_css_urls(datasette):
     return [datasette.urls.static_plugins("nianbao", "nianbao.css")]
+
+
+@hookimpl
+def extra_js_urls(template, datasette):
+    if template in ("table.html", "query.html"):
+        return [{"url": datasette.urls.static_plugins("nianbao", "fold-descriptions.js"), "module": True}]
+    return []
 
 
 @hookimpl

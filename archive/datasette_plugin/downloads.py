@@ -27,8 +27,17 @@ def filename(path: str, extension: str) -> str:
     'report_summary.csv'
     >>> filename("/archive/%E6%8A%A5%E5%91%8A.csv", "csv")
     '报告.csv'
+    >>> filename("/archive/~E6~8A~A5~E5~91~8A.csv", "csv")   # Datasette's tilde encoding
+    '报告.csv'
     """
+    from datasette.utils import tilde_decode
+
     stem = unquote(path.rstrip("/").rsplit("/", 1)[-1])
+    if "~" in stem:
+        try:
+            stem = tilde_decode(stem)
+        except (ValueError, UnicodeDecodeError):
+            pass
     stem = stem[: -len(extension) - 1] if stem.endswith("." + extension) else stem
     return (_UNSAFE.sub("_", stem) or "nianbao") + "." + extension
 
