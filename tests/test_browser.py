@@ -153,6 +153,38 @@ def test_download_for_excel(page, datasette_url, tmp_path):
     assert rows[0][0] == "report_id" and len(rows) > 1 and all(r[2] == 2022 for r in rows[1:])
 
 
+def test_start_here_then_cite_a_figure(page, datasette_url):
+    """From the home page: Start here → the example figure's permalink, with the cell
+    highlighted in the table as published."""
+    page.goto(datasette_url + "/")
+    page.click("text=Start here")
+    page.wait_for_url("**/-/start")
+    assert page.locator("ol.nianbao-questions li").count() == 3
+    shot(page, "start-here")
+    page.click("a.nianbao-example-cell")
+    page.wait_for_url("**/-/cell/**")
+    cited = page.locator("td.nianbao-cited")
+    cited.wait_for()
+    assert cited.inner_text().strip() == page.locator("dd.as-printed").inner_text().strip()
+    assert "nianbao 存档链接" in page.locator("p.nianbao-citation").inner_text()
+    cited.scroll_into_view_if_needed()
+    shot(page, "cite-a-figure")
+
+
+def test_one_agency_year_on_year_chart(page, datasette_url, crawled):
+    from tests.test_datasette import sql
+
+    (report_id,), = sql(crawled, "SELECT id FROM reports WHERE title LIKE '平潭综合实验区2022年度%'")
+    page.goto(f"{datasette_url}/-/report/{report_id}")
+    chart = page.locator("svg.nianbao-chart")
+    chart.wait_for()
+    box = chart.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 100
+    assert page.locator("svg.nianbao-chart rect[data-series='new_requests']").count() >= 4
+    chart.scroll_into_view_if_needed()
+    shot(page, "year-on-year")
+
+
 # -- a crawled page with script payloads shows as text ----------------------------------------
 
 @contextmanager

@@ -359,3 +359,74 @@ def test_serving_limits(datasette_url):
     assert plugins == {"nianbao", "datasette-vega"}
     databases = get_json(f"{datasette_url}/-/databases.json")
     assert [d["is_mutable"] for d in databases] == [False]
+
+
+# -- for journalists: start here, a citable cell, one agency year on year ----------------------
+
+def test_start_page_asks_three_questions_that_answer(datasette_url):
+    import lxml.html
+
+    text, _ = html(f"{datasette_url}/-/start")
+    tree = lxml.html.fromstring(text)
+    questions = tree.xpath("//ol[@class='nianbao-questions']//a/@href")
+    assert len(questions) == 3
+    for href in questions:
+        path, _, query_string = href.partition("?")
+        assert rows(f"{datasette_url}{path}.json?{query_string}"), href
+    example = tree.xpath("//a[@class='nianbao-example-cell']/@href")
+    assert example and example[0].startswith("/-/cell/")
+    home, _ = html(f"{datasette_url}/")
+    assert "/-/start" in home
+
+
+def test_every_figure_of_a_report_links_to_its_cell_as_printed(datasette_url, crawled):
+    """Each value on a report page links to a permalink that shows the same value, the cell
+    as printed (highlighted in the published table for an HTML page) and a citation."""
+    import lxml.html
+
+    (report_id,), = sql(crawled, "SELECT r.id FROM reports r WHERE r.title LIKE '平潭综合实验区2021年度%'")
+    page, _ = html(f"{datasette_url}/-/report/{report_id}")
+    links = lxml.html.fromstring(page).xpath("//a[@class='cell-link']")
+    stored = sql(crawled, "SELECT count(*) FROM applications WHERE report_id = ?", [report_id])[0][0]
+    assert len(links) >= stored > 10
+    checked = 0
+    for link in links[::7]:
+        cell_page, _ = html(datasette_url + link.get("href"))
+        tree = lxml.html.fromstring(cell_page)
+        shown = tree.xpath("string(//dd[@class='stored'])").strip()
+        assert shown == ("NULL (not reported)" if link.text_content() == "—" else link.text_content())
+        printed = "".join(tree.xpath("string(//dd[@class='as-printed'])").split())
+        cited = tree.xpath("//td[@class='nianbao-cited']")
+        assert len(cited) == 1 and printed and printed in "".join(cited[0].text_content().split())
+        assert tree.xpath("//a[@class='permalink']/@href")[0].endswith(link.get("href"))
+        checked += 1
+    assert checked >= 5
+
+
+def test_a_cell_that_does_not_exist_is_404(datasette_url):
+    for path in ("/-/cell/1/applications?row_code=nope&applicant=总计", "/-/cell/1/no_table?x=1",
+                 "/-/cell/1/applications"):
+        with pytest.raises(HTTPError) as error:
+            urlopen(datasette_url + quote(path, safe="/?=&"), timeout=10)
+        assert error.value.code == 404
+
+
+def test_report_page_compares_the_agency_year_on_year(datasette_url, crawled):
+    import lxml.html
+
+    (report_id, agency, portal), = sql(crawled, "SELECT id, agency, portal FROM reports "
+                                                "WHERE title LIKE '平潭综合实验区2022年度%'")
+    expected = {}
+    for year, value in sql(crawled, "SELECT r.year, a.value FROM reports r LEFT JOIN applications a "
+                                    "ON a.report_id = r.id AND a.row_code = '1' AND a.applicant = '总计' "
+                                    "WHERE r.agency = ? AND r.portal = ? AND r.year IS NOT NULL ORDER BY r.id",
+                           [agency, portal]):
+        expected[year] = value
+    tree = lxml.html.fromstring(html(f"{datasette_url}/-/report/{report_id}")[0])
+    table = tree.xpath("//table[contains(@class, 'nianbao-years')]")[0]
+    years = [int(t) for t in table.xpath(".//thead//a/text()")]
+    assert years == sorted(expected) and len(years) >= 4
+    new = [c.text_content() for c in table.xpath(".//tr[@data-column='new_requests']/td")]
+    assert new == ["—" if expected[y] is None else str(expected[y]) for y in years]
+    bars = tree.xpath("//svg[@class='nianbao-chart']//*[@data-series='new_requests']/@data-year")
+    assert [int(y) for y in bars] == [y for y in years if expected[y] is not None]

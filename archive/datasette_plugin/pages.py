@@ -12,11 +12,13 @@ import zlib
 from pathlib import Path
 
 from datasette.utils.asgi import NotFound, Response
+from markupsafe import Markup, escape
 
 from archive.datasette_plugin.safe_html import (DOCUMENT_HEADERS, cleaned_document, document_source,
                                                  document_tables, is_html)
 from archive.labels import template
 from archive.search import excerpt, fts_query, is_prose, simplified
+from archive.value_tables import STAT_TABLES
 
 # Which long table holds a report's statistics, and how to fold it into a readable table:
 # (title, table, row key columns, column key column); titles from the template data.
@@ -131,9 +133,160 @@ async def report_page(datasette, request):
             statistics.append({"title": title, "table": table, "columns": columns, "lines": lines})
     checks = await _rows(db, "SELECT check_name, passed, detail FROM checks WHERE report_id = ? "
                              "ORDER BY passed, check_name", [report_id])
+    years = await _agency_years(db, summary)
     return Response.html(await datasette.render_template("nianbao_report.html", {
         "report": report, "summary": summary, "sections": sections, "documents": documents,
         "tables": tables, "statistics": statistics, "checks": checks, "database": db.name,
+        "cell_path": cell_path, "years": years, "comparison": COMPARISON,
+        "chart": year_chart(years, CHARTED),
+    }, request=request))
+
+
+# -- one agency over the years -------------------------------------------------------------
+# (report_summary column, label) of the year-on-year table on the report page: applications,
+# refusals by reason, reviews and lawsuits (件).
+COMPARISON = [
+    ("new_requests", "本年新收申请"), ("carried_over", "上年结转"), ("disclosed", "予以公开"),
+    ("partly_disclosed", "部分公开"), ("refused", "不予公开"),
+    ("refused_state_secret", "　属于国家秘密"), ("refused_prohibited_by_law", "　其他法律行政法规禁止公开"),
+    ("refused_security_stability", "　危及“三安全一稳定”"), ("refused_third_party", "　保护第三方合法权益"),
+    ("refused_internal_affairs", "　属于三类内部事务信息"), ("refused_process_information", "　属于四类过程性信息"),
+    ("refused_enforcement_files", "　属于行政执法案卷"), ("refused_inquiry", "　属于行政查询事项"),
+    ("processed", "办理结果总计"), ("reviews", "行政复议"), ("reviews_corrected", "　其中结果纠正"),
+    ("lawsuits", "行政诉讼"), ("lawsuits_corrected", "　其中结果纠正"), ("failed_checks", "未通过的核对"),
+]
+CHARTED = [("new_requests", "本年新收申请", "#1f77b4"), ("refused", "不予公开", "#d62728"),
+           ("reviews", "行政复议", "#2ca02c"), ("lawsuits", "行政诉讼", "#ff7f0e")]
+
+
+async def _agency_years(db, summary) -> list[dict]:
+    """The same agency's reports on the same portal, one per year (the newest report of a
+    year when it published more than one), oldest first."""
+    if not summary.get("agency"):
+        return []
+    rows = await _rows(db, "SELECT * FROM report_summary WHERE agency = ? AND portal IS ? AND year IS NOT NULL "
+                           "ORDER BY year, report_id", [summary["agency"], summary["portal"]])
+    by_year = {row["year"]: row for row in rows}
+    return [by_year[year] for year in sorted(by_year)]
+
+
+def year_chart(years: list[dict], series, width: int = 640, height: int = 220) -> Markup:
+    """Grouped bars, one group per year, as inline SVG (no script): what the table below it
+    says, drawn. Missing figures draw no bar.
+
+    >>> svg = year_chart([{"year": 2021, "a": 4}, {"year": 2022, "a": 8}], [("a", "A", "#000")])
+    >>> svg.count("<rect data-year"), 'data-year="2022"' in svg
+    (2, True)
+    """
+    if len(years) < 2:
+        return Markup("")
+    top = max([row[c] or 0 for row in years for c, _, _ in series] + [1])
+    left, bottom, legend = 40, 24, 18
+    plot_w, plot_h = width - left - 8, height - bottom - legend - 8
+    group = plot_w / len(years)
+    bar = group * 0.8 / len(series)
+    parts = [f'<svg class="nianbao-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="year on year">']
+    for i, (column, label, colour) in enumerate(series):
+        x = left + i * 130
+        parts.append(f'<rect x="{x}" y="2" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{x + 14}" y="11" font-size="11">{escape(label)}</text>')
+    base = legend + 8 + plot_h
+    parts.append(f'<line x1="{left}" y1="{base}" x2="{width - 8}" y2="{base}" stroke="#555"/>'
+                 f'<text x="{left - 4}" y="{legend + 16}" font-size="10" text-anchor="end">{top}</text>'
+                 f'<text x="{left - 4}" y="{base}" font-size="10" text-anchor="end">0</text>')
+    for g, row in enumerate(years):
+        x0 = left + g * group + group * 0.1
+        for i, (column, label, colour) in enumerate(series):
+            value = row.get(column)
+            if value is None:
+                continue
+            h = plot_h * value / top
+            parts.append(f'<rect data-year="{row["year"]}" data-series="{column}" x="{x0 + i * bar:.1f}" '
+                         f'y="{base - h:.1f}" width="{bar * 0.9:.1f}" height="{h:.1f}" fill="{colour}">'
+                         f'<title>{row["year"]} {escape(label)}: {value} 件</title></rect>')
+        parts.append(f'<text x="{x0 + group * 0.4:.1f}" y="{base + 14}" font-size="11" text-anchor="middle">'
+                     f'{row["year"]}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+# -- a citable cell ------------------------------------------------------------------------
+
+def cell_keys(table: str, row: dict) -> dict:
+    """The fields that name one value of a report's table (row_label is redundant with
+    row_code, so a permalink survives a relabelled row).
+
+    >>> cell_keys("applications", {"row_code": "3.3.1", "row_label": "1.属于国家秘密", "applicant": "总计"})
+    {'row_code': '3.3.1', 'applicant': '总计'}
+    """
+    fields = [f for f in STAT_TABLES[table] if not (f == "row_label" and row.get("row_code"))]
+    return {f: row[f] for f in fields if row.get(f) is not None}
+
+
+def cell_path(report_id: int, table: str, row: dict) -> str:
+    """The permalink of one value: /-/cell/REPORT/TABLE?field=…
+
+    >>> cell_path(7, "reviews", {"proceeding": "行政复议", "result": "总计"})
+    '/-/cell/7/reviews?proceeding=%E8%A1%8C%E6%94%BF%E5%A4%8D%E8%AE%AE&result=%E6%80%BB%E8%AE%A1'
+    """
+    from urllib.parse import urlencode
+
+    return f"/-/cell/{report_id}/{table}?{urlencode(cell_keys(table, row))}"
+
+
+async def cell_page(datasette, request):
+    """One figure, citable: the report, the document it was read from, where in that
+    document (table, row, column), the cell as printed, and the value as stored."""
+    db = _database(datasette)
+    report_id, table = int(request.url_vars["id"]), request.url_vars["table"]
+    if table not in STAT_TABLES:
+        raise NotFound(f"No table {table}: one of {', '.join(STAT_TABLES)}")
+    given = {f: request.args.get(f) for f in STAT_TABLES[table] if request.args.get(f) is not None}
+    if not given:
+        raise NotFound(f"Name the cell: {', '.join(STAT_TABLES[table])}")
+    where = " AND ".join(f"{f} = ?" for f in given)
+    cells = await _rows(db, f"SELECT * FROM {table} WHERE report_id = ? AND {where} ORDER BY rowid LIMIT 2",
+                        [report_id, *given.values()])
+    if len(cells) != 1:
+        raise NotFound("No such cell in this report" if not cells else "More than one cell matches: name them all")
+    cell = cells[0]
+    reports = await _rows(db, "SELECT * FROM reports WHERE id = ?", [report_id])
+    if not reports:
+        raise NotFound(f"No report {report_id}")
+    printed, document = None, None
+    if cell.get("document_sha256"):
+        document = (await _raw_rows(db, "SELECT sha256, url, content_type, fetched_at FROM documents "
+                                        "WHERE sha256 = ?", [cell["document_sha256"]]) or [None])[0]
+        try:
+            body, content_type, _ = await _document(db, cell["document_sha256"])
+            if is_html(content_type, body) and cell.get("source_table") is not None:
+                found = document_tables(body, content_type)
+                if 0 <= cell["source_table"] < len(found):
+                    printed = found[cell["source_table"]]
+        except NotFound:
+            pass
+    return Response.html(await datasette.render_template("nianbao_cell.html", {
+        "report": reports[0], "table": table, "cell": cell, "document": document, "printed": printed,
+        "labels": [(f, cell.get(f)) for f in STAT_TABLES[table] if cell.get(f) is not None],
+        "permalink": datasette.absolute_url(request, cell_path(report_id, table, cell)),
+        "database": db.name,
+    }, request=request))
+
+
+async def start_page(datasette, request):
+    """Start here: the questions the archive answers, how to cite a figure, how to download."""
+    db = _database(datasette)
+    facts = await archive_facts(datasette)
+    example = await _rows(db, "SELECT s.report_id, s.title, s.year, a.row_code, a.row_label, a.applicant, a.value "
+                              "FROM report_summary s JOIN applications a ON a.report_id = s.report_id "
+                              "WHERE a.row_code = '1' AND a.applicant = '总计' AND a.value IS NOT NULL "
+                              "ORDER BY s.year DESC, s.new_requests DESC LIMIT 1")
+    example = example[0] if example else None
+    return Response.html(await datasette.render_template("nianbao_start.html", {
+        "facts": facts, "database": db.name, "example": example,
+        "example_path": cell_path(example["report_id"], "applications", example) if example else None,
+        "year": facts.get("last_year") or "",
     }, request=request))
 
 
@@ -227,4 +380,6 @@ ROUTES = [
     (r"^/-/archived/(?P<sha256>[0-9a-f]{64})$", archived_page),
     (r"^/-/archived/(?P<sha256>[0-9a-f]{64})/document$", archived_document),
     (r"^/-/search$", search_page),
+    (r"^/-/cell/(?P<id>\d+)/(?P<table>[a-z_]+)$", cell_page),
+    (r"^/-/start$", start_page),
 ]
