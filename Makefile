@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8001
 PORTAL_PORT ?= 8701
-DB ?= var/demo.db
+DB ?= var/archive.db
 
 .PHONY: setup system-packages demo test test-fast bench clean
 # Debian packages: Chromium for lists only a browser can read (and the browser tests), a CJK
@@ -24,7 +24,7 @@ system-packages:
 
 $(VENV)/bin/nianbao: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v "is ignored" || true
+	$(PY) -m pip install -q --disable-pip-version-check --no-warn-script-location -e '.[test]' 2>&1 | grep -v "is ignored" || true
 	test -x $@ && touch $@
 
 demo: setup

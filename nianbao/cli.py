@@ -23,11 +23,14 @@ import json
 import os
 import sys
 import tempfile
+import time
+from collections import Counter
 from importlib import resources
 from pathlib import Path
 
 from archive.limits import Limits
 from crawler.portals import PortalsFileError, read_portals
+from nianbao.console import Progress, Summary, show
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 DEFAULT_WORKERS = max(1, min(4, (os.cpu_count() or 2)))
@@ -48,14 +51,22 @@ def _archive_path(db: str, must_exist: bool = False) -> str:
 
 # -- crawl -----------------------------------------------------------------------------
 
+def default_log(db: str) -> str:
+    return str(Path(db).with_suffix(".crawl.log"))
+
+
 def crawl(portals: str, db: str, *, log_file: str | None = None, settings: dict | None = None,
           resume: bool = False, parse: bool = True, workers: int = DEFAULT_WORKERS,
-          limits: Limits = Limits()) -> int:
+          limits: Limits = Limits(), output: str = "text", verbose: bool = False) -> int:
     """Crawl every portal of the portals file into the archive, parsing alongside unless
     ``parse`` is false; returns an exit code. With ``resume``, the crawl keeps its queue in
-    ``DB.job`` (Scrapy JOBDIR) and a crawl that was killed continues where it stopped."""
+    ``DB.job`` (Scrapy JOBDIR) and a crawl that was killed continues where it stopped.
+    The Scrapy log goes to ``log_file`` (default: beside the archive, ``DB.crawl.log``), or
+    with ``verbose`` to the terminal; the terminal gets a progress line and a summary
+    (``output``: text, json or quiet)."""
+    started = time.monotonic()
     try:
-        read_portals(portals)
+        listed = read_portals(portals)
         _archive_path(db)
     except (PortalsFileError, UsageError) as error:
         print(f"nianbao: {error}", file=sys.stderr)
@@ -74,6 +85,8 @@ def crawl(portals: str, db: str, *, log_file: str | None = None, settings: dict 
         if discard_if_damaged(settings["JOBDIR"]):
             print(f"nianbao: the saved queue in {db}.job was damaged; finding the pages again",
                   file=sys.stderr)
+    if log_file is None and not verbose:
+        log_file = default_log(db)
     try:
         from archive.store import Archive
 
@@ -84,21 +97,26 @@ def crawl(portals: str, db: str, *, log_file: str | None = None, settings: dict 
 
             stage = ParseAlongside(db, workers=workers, limits=limits)
             stage.start()
-        stats = _run_spider(portals, db, log_file, settings)
+        parsed_so_far = (lambda: sum(stage.counts[k] for k in PARSED_KINDS)) if stage else None
+        stats = _run_spider(portals, db, log_file, settings,
+                            progress=(len(listed), parsed_so_far) if output != "quiet" else None)
         try:
             parsed = stage.finish() if stage else None
         except Exception as error:  # what was fetched is kept; parsing can be run again
             print(f"nianbao: the parse stage failed ({type(error).__name__}: {error}); what was fetched "
                   f"is kept: run `nianbao parse --db {db}`", file=sys.stderr)
             _finish_crawl(db, stats, None)
-            return EXIT_FAILURES
-        return _finish_crawl(db, stats, parsed)
+            parsed, code = None, EXIT_FAILURES
+        else:
+            code = _finish_crawl(db, stats, parsed)
+        show(crawl_summary(db, stats, parsed, code, time.monotonic() - started, log_file), output)
+        return code
     finally:
         fcntl.flock(lock, fcntl.LOCK_UN)
         lock.close()
 
 
-def _run_spider(portals, db, log_file, overrides) -> dict:
+def _run_spider(portals, db, log_file, overrides, progress=None) -> dict:
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
@@ -112,8 +130,11 @@ def _run_spider(portals, db, log_file, overrides) -> dict:
     settings.set("LOG_INSTALL_ROOT_HANDLER", True, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler("reports")
+    # Scrapy's signals hold their receivers weakly: the progress line lives as long as the crawl
+    line = Progress(crawler, portals=progress[0], parsed=progress[1]) if progress is not None else None
     process.crawl(crawler, portals=portals)
     process.start()
+    del line
     return crawler.stats.get_stats()
 
 
@@ -134,10 +155,44 @@ def _finish_crawl(db: str, stats: dict, parsed) -> int:
     return EXIT_FAILURES if failed else EXIT_OK
 
 
+PARSED_KINDS = ("new", "changed", "unchanged", "not-report", "failed")
+
+
+def crawl_summary(db: str, stats: dict, parsed, code: int, seconds: float, log_file: str | None) -> Summary:
+    """The crawl's summary from its ``crawl_runs`` row, the parse counts and its alarms."""
+    import sqlite3
+
+    summary = Summary("crawl", code, seconds, db, log=log_file, pages=0)
+    run_id = stats.get("nianbao/run_id")
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        conn.row_factory = sqlite3.Row
+        run = conn.execute("SELECT * FROM crawl_runs WHERE id = ?", [run_id]).fetchone() if run_id else None
+        if run is not None:
+            summary.portals, summary.pages = run["portals"], run["pages"] or 0
+            summary.not_modified, summary.browser_renders = run["not_modified"], run["browser_renders"]
+            summary.over_budget = [p for p in (run["over_budget"] or "").split(",") if p]
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "alarms" in tables:
+                columns = {r[1] for r in conn.execute("PRAGMA table_info(alarms)")}
+                if {"run_id", "message"} <= columns:
+                    summary.alarms = [r[0] for r in conn.execute(
+                        "SELECT message FROM alarms WHERE run_id = ? ORDER BY rowid", [run_id])]
+    summary.failed_pages = stats.get("nianbao/errors") or 0
+    if parsed:
+        _add_parse_counts(summary, parsed)
+    return summary
+
+
+def _add_parse_counts(summary: Summary, counts) -> None:
+    summary.reports_new, summary.reports_changed = counts["new"], counts["changed"]
+    summary.reports_unchanged, summary.not_reports = counts["unchanged"], counts["not-report"]
+    summary.failed_documents, summary.limits_hit = counts["failed_documents"], counts["limits_hit"]
+
+
 # -- parse -----------------------------------------------------------------------------
 
 def parse(db: str, *, workers: int = DEFAULT_WORKERS, everything: bool = False,
-          limits: Limits = Limits()) -> tuple[int, dict]:
+          limits: Limits = Limits()) -> tuple[int, Counter]:
     """Parse every fetched report not parsed with the current parser version (or all)."""
     from archive.stage import parse_archive
     from archive.store import raw_path
@@ -150,13 +205,13 @@ def parse(db: str, *, workers: int = DEFAULT_WORKERS, everything: bool = False,
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         print(f"nianbao: a crawl is writing {db}; not parsing", file=sys.stderr)
-        return EXIT_LOCKED, {}
+        return EXIT_LOCKED, Counter()
     try:
         counts = parse_archive(db, workers=workers, limits=limits, everything=everything)
     finally:
         fcntl.flock(lock, fcntl.LOCK_UN)
         lock.close()
-    return (EXIT_FAILURES if counts["failed_documents"] else EXIT_OK), dict(counts)
+    return (EXIT_FAILURES if counts["failed_documents"] else EXIT_OK), counts
 
 
 # -- serve -----------------------------------------------------------------------------
@@ -210,7 +265,8 @@ def serve(db: str, port: int, host: str = "127.0.0.1") -> None:
 # -- demo ------------------------------------------------------------------------------
 
 def demo(db: str, port: int, portal_port: int) -> int:
-    """Start the offline portals, crawl them into DB, serve the archive."""
+    """Start the offline portals, crawl them into DB, and serve the archive while the portals
+    stay up (so every "original page" link answers) until Ctrl-C."""
     from nianbao.demo.server import running_portals, write_portals_csv
 
     Path(db).parent.mkdir(parents=True, exist_ok=True)
@@ -218,15 +274,13 @@ def demo(db: str, port: int, portal_port: int) -> int:
     with running_portals(port=portal_port) as portals:
         write_portals_csv(portals, csv_path)
         for portal in portals:
-            print(f"nianbao demo: offline portal {portal.name} at {portal.url}", flush=True)
-        code = crawl(str(csv_path), db, log_file=str(Path(db).with_suffix(".crawl.log")))
-    if code not in (EXIT_OK, EXIT_FAILURES):
-        return code
-    from archive.store import Archive
-
-    count = Archive(db, create=False).db["reports"].count
-    print(f"nianbao demo: {count} reports archived in {db} (log: {Path(db).with_suffix('.crawl.log')})")
-    serve(db, port)
+            print(f"nianbao demo: offline portal {portal.name:<10} {portal.url}", flush=True)
+        code = crawl(str(csv_path), db)
+        if code not in (EXIT_OK, EXIT_FAILURES):
+            return code
+        print(f"nianbao demo: the archive at http://127.0.0.1:{port}/ — the portals above stay up "
+              "while it is served; Ctrl-C stops both", flush=True)
+        serve(db, port)
     return EXIT_OK
 
 
@@ -246,15 +300,75 @@ def _limits(args) -> Limits:
     return Limits(wall_seconds=args.parse_seconds, address_space=args.parse_memory_mb << 20)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="nianbao", description=__doc__.split("\n\n")[0],
+EXAMPLES = {
+    "crawl": """examples:
+  nianbao crawl --portals portals.csv --db var/archive.db
+      fetch every portal's reports, parse them alongside; log in var/archive.crawl.log
+  nianbao crawl --portals portals.csv --db var/archive.db --resume --json
+      continue a crawl that was killed; print the summary as JSON (for cron and scripts)
+  nianbao crawl --portals portals.csv --db var/archive.db --no-parse -s NIANBAO_PAGE_BUDGET=500
+      fetch only (parse later with `nianbao parse`), at most 500 pages a portal
+  nianbao crawl --portals portals.csv --db var/archive.db --verbose
+      show Scrapy's log on the terminal instead of the log file""",
+    "parse": """examples:
+  nianbao parse --db var/archive.db
+      parse what the crawl fetched and this parser version has not parsed yet
+  nianbao parse --db var/archive.db --all --workers 2
+      re-parse every report (after upgrading nianbao), with two worker processes
+  nianbao parse --db var/archive.db --parse-seconds 120 --parse-memory-mb 2048
+      give each document more time and memory (big scanned PDFs)""",
+    "reparse": """examples:
+  nianbao reparse --db var/archive.db
+      re-parse every kept document, as `nianbao parse --all` does
+  nianbao reparse --db var/archive.db --json
+      and print the counts as JSON""",
+    "serve": """examples:
+  nianbao serve --db var/archive.db
+      publish the archive at http://127.0.0.1:8001/ (read-only)
+  nianbao serve --db var/archive.db --host 0.0.0.0 --port 8080
+      publish it to the network (put a reverse proxy with TLS in front)""",
+    "demo": """examples:
+  nianbao demo
+      start the offline demo portals, crawl them into var/archive.db, serve it on port 8001
+  nianbao demo --db /tmp/try.db --port 8002 --portal-port 8801
+      the same elsewhere (make demo DB=… PORT=… PORTAL_PORT=… does this too)""",
+}
+
+
+def _output(args) -> str:
+    return "json" if getattr(args, "json", False) else ("quiet" if getattr(args, "quiet", False) else "text")
+
+
+def _add_output_options(parser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    group.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def _subcommand(commands, name: str, help_text: str):
+    return commands.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES[name],
+                               formatter_class=argparse.RawDescriptionHelpFormatter)  # class: the parent's
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad usage is one line (and exit 2), as every other error."""
+
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="nianbao", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog=__doc__.split("\n\n", 1)[1])
-    commands = parser.add_subparsers(dest="command", required=True)
-    c = commands.add_parser("crawl", help="fetch the portals' reports into the archive, and parse them")
-    c.add_argument("--portals", required=True, help="CSV with name,url[,region_code,province,city,level]")
-    c.add_argument("--db", required=True, help="the archive (SQLite file)")
-    c.add_argument("--log-file", help="write the crawl log here instead of the terminal")
+                                     epilog=__doc__.split("\n\n", 1)[1] + "\n`nianbao COMMAND --help` shows "
+                                     "each command's options and examples.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    c = _subcommand(commands, "crawl", "fetch the portals' reports into the archive, and parse them")
+    c.add_argument("--portals", required=True,
+                   help="CSV with name,url[,region_code,province,city,level] (one portal a line)")
+    c.add_argument("--db", required=True, help="the archive (SQLite file; created if missing)")
+    c.add_argument("--log-file", help="the crawl's log (default: beside the archive, DB.crawl.log)")
+    c.add_argument("--verbose", action="store_true", help="Scrapy's log on the terminal instead of the log file")
     c.add_argument("--no-robots", action="store_true", help="do not obey robots.txt")
     c.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override a setting of crawler/settings.py, as scrapy -s does")
@@ -263,22 +377,30 @@ def main(argv=None) -> int:
     c.add_argument("--no-parse", action="store_true",
                    help="only fetch and keep; parse later with `nianbao parse`")
     _add_parse_options(c)
-    p = commands.add_parser("parse", help="parse the fetched documents not parsed by this version yet")
-    p.add_argument("--db", required=True, help="the archive (SQLite file)")
+    _add_output_options(c)
+    p = _subcommand(commands, "parse", "parse the fetched documents not parsed by this version yet")
+    p.add_argument("--db", required=True, help="the archive (SQLite file, must exist)")
     p.add_argument("--all", action="store_true", help="re-parse everything (rebuilds every derived table)")
     _add_parse_options(p)
-    r = commands.add_parser("reparse", help="the same as `parse --all`")
-    r.add_argument("--db", required=True)
+    _add_output_options(p)
+    r = _subcommand(commands, "reparse", "re-parse every kept document (the same as `parse --all`)")
+    r.add_argument("--db", required=True, help="the archive (SQLite file, must exist)")
     _add_parse_options(r)
-    s = commands.add_parser("serve", help="publish the archive with Datasette (read-only)")
-    s.add_argument("--db", required=True)
-    s.add_argument("--port", type=int, default=8001)
-    s.add_argument("--host", default="127.0.0.1")
-    d = commands.add_parser("demo", help="crawl the offline demo portals and serve the result")
-    d.add_argument("--db", default="var/demo.db")
-    d.add_argument("--port", type=int, default=8001)
-    d.add_argument("--portal-port", type=int, default=8701)
-    args = parser.parse_args(argv)
+    _add_output_options(r)
+    s = _subcommand(commands, "serve", "publish the archive with Datasette (read-only)")
+    s.add_argument("--db", required=True, help="the archive (SQLite file, must exist)")
+    s.add_argument("--port", type=int, default=8001, help="port to listen on (default 8001)")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    d = _subcommand(commands, "demo", "start the offline demo portals, crawl them, and serve the archive")
+    d.add_argument("--db", default="var/archive.db", help="the demo archive (default var/archive.db)")
+    d.add_argument("--port", type=int, default=8001, help="Datasette's port (default 8001)")
+    d.add_argument("--portal-port", type=int, default=8701,
+                   help="port of the offline portals, one loopback address each (default 8701)")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         if args.command == "crawl":
             overrides = dict(item.split("=", 1) for item in args.set if "=" in item)
@@ -286,11 +408,14 @@ def main(argv=None) -> int:
                 overrides["ROBOTSTXT_OBEY"] = False
             return crawl(args.portals, args.db, log_file=args.log_file, settings=overrides,
                          resume=args.resume, parse=not args.no_parse, workers=args.workers,
-                         limits=_limits(args))
+                         limits=_limits(args), output=_output(args), verbose=args.verbose)
         if args.command in ("parse", "reparse"):
+            started = time.monotonic()
             code, counts = parse(args.db, workers=args.workers, limits=_limits(args),
-                                 everything=args.command == "reparse" or args.all)
-            print(json.dumps(counts, ensure_ascii=False))
+                                 everything=args.command == "reparse" or getattr(args, "all", False))
+            summary = Summary(args.command, code, time.monotonic() - started, args.db)
+            _add_parse_counts(summary, counts)
+            show(summary, _output(args))
             return code
         if args.command == "serve":
             serve(args.db, args.port, args.host)
