@@ -3,6 +3,7 @@ project's own write path, serve it with `nianbao serve`, and time the pages over
 
     .venv/bin/python bench/scale.py --reports 100000
     .venv/bin/python bench/scale.py --reports 10000 100000      # and each page's 100k/10k ratio
+    .venv/bin/python bench/scale.py --reports 100000 --replicate 10   # 1,000,000: 100k built, ×10 by SQL
 
 The reports are the labelled corpus (tests/corpus/), parsed once, then varied: agency, year
 (2019–2024), portal (with its region code), every value, and a raw document of its own. The
@@ -118,6 +119,71 @@ def build(db: Path, n: int, seed: int = 1) -> dict:
             "build_reports_per_s": round(n / built), "build_seconds_with_rollups": round(total, 1)}
 
 
+# Tables with one report's rows, and how a copy changes each column (SQL over the row; K is
+# the copy's number, OFF its id offset). A copy is the same report on another portal.
+COPIED = ["report_keys", "reports", "report_urls", "report_documents", "section_spans", "checks",
+          "active_disclosure_values", "applications_values", "reviews_values", "legacy_stats_values",
+          "report_summary", "fetched_reports"]
+
+
+def _copy_expression(table: str, column: str) -> str:
+    if (table, column) in (("report_keys", "id"), ("reports", "id")) or column == "report_id":
+        return f"{column} + :off"
+    if column in ("portal", "key"):
+        return f"{column} || :suffix"
+    if column in ("agency", "title", "list_title", "link_text"):
+        return f"replace({column}, portal, portal || :suffix)" if table in ("reports", "report_summary", "fetched_reports") \
+            else column
+    if column == "url":
+        return f"url || '#' || :k"
+    return column
+
+
+def replicate(db: Path, copies: int) -> dict:
+    """Grow an archive built through the write path to ``copies``× its reports by SQL: each
+    copy is every report again on a copy of every portal (new ids, portals, agencies, titles
+    and URLs; the same text, values and raw documents). For timing pages at a size the build
+    rate cannot reach in one session; the rows are what the write path writes, multiplied."""
+    import sqlite3
+
+    from archive.search import index_fields
+
+    started = time.monotonic()
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("PRAGMA cache_size=-2000000")
+    (n,) = conn.execute("SELECT max(id) FROM reports").fetchone()
+    columns = {t: [r[1] for r in conn.execute(f"PRAGMA table_info({t})")] for t in COPIED}
+    base = list(conn.execute("SELECT id, title, agency, text, portal FROM reports ORDER BY id"))
+    bodies = {rid: index_fields(None, None, text)[2] for rid, _, _, text, _ in base}
+    for k in range(1, copies):
+        params = {"off": k * n, "suffix": f"·{k}", "k": k}
+        conn.execute("INSERT INTO portals SELECT name || :suffix, url || '#' || :k, host, region_code, province, "
+                     "city, level FROM portals WHERE name NOT LIKE '%·%'", params)
+        for table in COPIED:
+            picks = ", ".join(_copy_expression(table, c) for c in columns[table])
+            key = "id" if table in ("reports", "report_keys") else "report_id"
+            conn.execute(f"INSERT INTO {table} ({', '.join(columns[table])}) SELECT {picks} FROM {table} "
+                         f"WHERE {key} <= {n}", params)
+        conn.executemany("INSERT INTO reports_fts(rowid, title, agency, body) VALUES (?, ?, ?, ?)",
+                         ((rid + k * n, *index_fields((title or "").replace(portal or "", f"{portal}·{k}"),
+                                                      (agency or "").replace(portal or "", f"{portal}·{k}"), "")[:2],
+                           bodies[rid]) for rid, title, agency, _, portal in base))
+        conn.commit()
+        print(f"  copy {k}: {(k + 1) * n:>9,} reports  {time.monotonic() - started:7.1f} s", flush=True)
+    conn.close()
+    archive = Archive(db)
+    archive.refresh_rollups()
+    archive.close()
+    conn = sqlite3.connect(db)
+    conn.execute("VACUUM")
+    conn.close()
+    return {"reports": n * copies, "built_through_write_path": n, "copies": copies,
+            "bytes_per_report": round(db.stat().st_size / (n * copies)),
+            "replicate_seconds": round(time.monotonic() - started, 1)}
+
+
 def pages(db: Path) -> dict[str, str]:
     """The pages and queries to time: name → path."""
     import sqlite3
@@ -196,8 +262,29 @@ def main() -> int:
     parser.add_argument("--workdir", default="var/scale")
     parser.add_argument("--port", type=int, default=8091)
     parser.add_argument("--reuse", action="store_true", help="time an archive already built")
+    parser.add_argument("--replicate", type=int, default=0, metavar="K",
+                        help="then grow the largest archive K× by SQL copies (see replicate()) and time it too")
     args = parser.parse_args()
     results = []
+    Path(args.workdir).mkdir(parents=True, exist_ok=True)
+    if args.replicate > 1:
+        n = args.reports[-1]
+        source, db = Path(args.workdir) / f"scale-{n}.db", Path(args.workdir) / f"scale-{n * args.replicate}.db"
+        if not (args.reuse and db.exists()):
+            if not source.exists():
+                build(source, n)
+            import shutil
+
+            shutil.copyfile(source, db)
+            shutil.copyfile(raw_path(str(source)), raw_path(str(db)))
+            print(f"replicating {n:,} reports {args.replicate}× into {db}", flush=True)
+            result = replicate(db, args.replicate)
+        else:
+            result = {"reports": n * args.replicate, "bytes_per_report": round(db.stat().st_size / (n * args.replicate))}
+        print(f"  {result}", flush=True)
+        result["median_ms"] = time_pages(db, args.port)
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
     for n in args.reports:
         db = Path(args.workdir) / f"scale-{n}.db"
         db.parent.mkdir(parents=True, exist_ok=True)
