@@ -111,9 +111,9 @@ def statistics_check_names() -> set[str]:
 
 def checks_table_description() -> str:
     """The description of Datasette's ``checks`` table, generated from the registries."""
-    names = " ".join(f"{name}: {text}" for name, text in descriptions().items())
+    names = "; ".join(f"{name}: {text.rstrip('.')}" for name, text in descriptions().items())
     return ("Consistency checks of each report's figures, one row per check and report; a failing "
-            "check is a flag for a human, the figures stay as published. " + names)
+            "check is a flag for a human, the figures stay as published. " + names + ".")
 
 
 # ---------------------------------------------------------------- formatting
@@ -416,3 +416,28 @@ def metadata_checks(title: str | None, year: int | None, published_date: str | N
     """
     subject = Subject(Statistics(table_template), year, title, published_date, text)
     return [*CHECKS["year_consistent"].run(subject), *CHECKS["template_matches_year"].run(subject)]
+
+
+# ---------------------------------------------------------------- Datasette's description
+
+def write_metadata(path) -> bool:
+    """Write the generated description of the ``checks`` table into Datasette's metadata
+    file; True when it changed. ``python -m archive.check`` runs it on the shipped file
+    (``tests/test_checks_registry.py`` fails while the two differ)."""
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    metadata = json.loads(path.read_text(encoding="utf-8"))
+    checks = metadata["databases"]["archive"]["tables"]["checks"]
+    if checks.get("description") == checks_table_description():
+        return False
+    checks["description"] = checks_table_description()
+    path.write_text(json.dumps(metadata, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return True
+
+
+if __name__ == "__main__":
+    from importlib import resources
+    shipped = resources.files("archive.datasette_plugin").joinpath("metadata.json")
+    print("updated" if write_metadata(str(shipped)) else "up to date", shipped)

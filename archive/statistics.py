@@ -325,8 +325,11 @@ def _applications(grids: list[Grid], data: dict, notes: list[str]
         if not with_values:
             continue
         first, last = with_values[0], with_values[-1]
+        # rows of seven values next to the known rows belong to the table too
+        while first > 0 and _trailing_count(rows[first - 1]) == len(applicants):
+            first -= 1
         while last + 1 < len(rows) and _trailing_count(rows[last + 1]) == len(applicants):
-            last += 1   # rows of seven values after the last known row belong to the table too
+            last += 1
         structured = len(with_values) >= 3
         for r, row in enumerate(rows):
             position, spec_row = exact[r]

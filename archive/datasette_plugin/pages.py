@@ -15,17 +15,17 @@ from datasette.utils.asgi import NotFound, Response
 
 from archive.datasette_plugin.safe_html import (DOCUMENT_HEADERS, cleaned_document, document_source,
                                                  document_tables, is_html)
-from archive.labels import template
+from archive.templates import template, template_ids
 from archive.search import excerpt, fts_query, is_prose, simplified
 
 # Which long table holds a report's statistics, and how to fold it into a readable table:
-# (title, table, row key columns, column key column); titles from the template data.
-_T2021 = template("2021")
+# (title, table, row key columns, column key column); titles from the newest template data.
+_NATIONAL = template(template_ids("national")[0])
 STATISTICS = [
-    (_T2021["section2_active_disclosure"]["title"], "active_disclosure", ("item", "content"), "metric"),
-    (_T2021["section3_requests"]["title"], "applications", ("row_label",), "applicant"),
-    (_T2021["section4_review_litigation"]["title"], "reviews", ("result",), "proceeding"),
-    (template("pre2019")["name"].split(" (")[0], "legacy_stats", ("indicator", "unit"), None),
+    (_NATIONAL["section2_active_disclosure"]["title"], "active_disclosure", ("item", "content"), "metric"),
+    (_NATIONAL["section3_requests"]["title"], "applications", ("row_label",), "applicant"),
+    (_NATIONAL["section4_review_litigation"]["title"], "reviews", ("result",), "proceeding"),
+    (template(template_ids("legacy_forms")[0])["name"].split(" (")[0], "legacy_stats", ("indicator", "unit"), None),
 ]
 SEARCH_LIMIT = 50
 # A common word matches most of a national archive: the newest RANKED matches are ranked
