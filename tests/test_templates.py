@@ -136,3 +136,10 @@ def test_datasette_describes_every_check_from_the_registry():
     assert described == checks_table_description(), "run: python -m archive.check"
     for name in descriptions():
         assert f"{name}: " in described
+
+
+@pytest.mark.parametrize("module", ["archive.templates", "archive.statistics", "archive.labels"])
+def test_doctests(module):
+    import doctest
+    import importlib
+    assert doctest.testmod(importlib.import_module(module)).failed == 0
