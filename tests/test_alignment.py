@@ -6,7 +6,8 @@ import pytest
 
 from archive.check import run_checks
 from archive.ingest import ingest_report
-from archive.statistics import extract_statistics, numbering, similarity
+from archive.alignment import numbering, similarity
+from archive.statistics import extract_statistics
 from archive.store import Archive
 from nianbao.demo import tables
 

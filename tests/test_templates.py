@@ -138,7 +138,8 @@ def test_datasette_describes_every_check_from_the_registry():
         assert f"{name}: " in described
 
 
-@pytest.mark.parametrize("module", ["archive.templates", "archive.statistics", "archive.labels"])
+@pytest.mark.parametrize("module", ["archive.templates", "archive.statistics", "archive.alignment",
+                                    "archive.labels"])
 def test_doctests(module):
     import doctest
     import importlib
