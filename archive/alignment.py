@@ -87,8 +87,11 @@ class RowAligner:
         if number:
             depth = _LEVELS.index(number[0])
             parent = self.context.get(_LEVELS[depth - 1]) if depth else None
-            same = [r for r in self.rows if self.numbers[r["row_code"]] == number
-                    and r["parent"] == parent and r["row_code"] not in self.seen]
+            numbered = [r for r in self.rows if self.numbers[r["row_code"]] == number
+                        and r["row_code"] not in self.seen]
+            # under the current parent; a table that never printed the parent's heading
+            # still has one row of that number at that level
+            same = [r for r in numbered if r["parent"] == parent] or numbered
             if len(same) == 1 and similarity(label, self.spellings[same[0]["row_code"]]) >= NUMBERED_SIMILARITY:
                 return same[0], "numbering"
         scored = sorted(((similarity(label, self.spellings[r["row_code"]]), r["row_code"]) for r in self.rows
@@ -107,25 +110,23 @@ def _split_row(row: list[GridCell]) -> int | None:
 
 
 def read_applications(grids: list[Grid], data: dict, notes: list[str]
-                  ) -> tuple[list[Cell], list[UnalignedRow]]:
+                      ) -> tuple[list[Cell], list[UnalignedRow]]:
+    """The cells of section 三, and the rows of its table that align to no template row."""
     applicants = [c["label"] for c in data["section3_requests"]["columns"]]
     aligner = RowAligner(data)
-    cells: list[Cell] = []
-    unaligned: list[UnalignedRow] = []
+    tables = []
     for grid in grids:
         rows = [grid.distinct_cells(r) for r in range(len(grid.rows))]
         exact = [aligner.exact(row) for row in rows]
-        with_values = [r for r, (p, spec_row) in enumerate(exact)
-                       if spec_row and _values_row(rows[r][p + 1:])]
-        if not with_values:
-            continue
-        first, last = with_values[0], with_values[-1]
-        # rows of seven values next to the known rows belong to the table too
-        while first > 0 and _trailing_count(rows[first - 1]) == len(applicants):
-            first -= 1
-        while last + 1 < len(rows) and _trailing_count(rows[last + 1]) == len(applicants):
-            last += 1
-        structured = len(with_values) >= 3
+        known = [r for r, (p, spec_row) in enumerate(exact) if spec_row and _values_row(rows[r][p + 1:])]
+        if known:
+            tables.append((rows, exact, _region(rows, known, len(applicants))))
+    # the table is the document's when it has at least 3 known rows, however many pieces
+    # (pages of a PDF) it was printed in; only then are unknown rows aligned or kept
+    structured = sum(len([r for r, (_, s) in enumerate(e) if s]) for _, e, _ in tables) >= 3
+    cells: list[Cell] = []
+    unaligned: list[UnalignedRow] = []
+    for rows, exact, (first, last) in tables:
         for r, row in enumerate(rows):
             position, spec_row = exact[r]
             for cell in row[:position or 0]:   # headings in left cells (三、本年度办理结果, （三）…)
@@ -140,35 +141,49 @@ def read_applications(grids: list[Grid], data: dict, notes: list[str]
                 spec_row, how = aligner.structural(row[position].text)
                 if spec_row is None:
                     if _values_row(row[position + 1:]):
-                        unaligned.append(UnalignedRow("applications", row[position].table, r,
-                                                      row[position].raw, tuple(c.raw for c in row)))
-                        notes.append(f"applications: row {row[position].raw!r} matches no row of the "
+                        label = row[position]
+                        unaligned.append(UnalignedRow("applications", label.table, label.row, label.raw,
+                                                      tuple(c.raw for c in row)))
+                        notes.append(f"applications: row {label.raw!r} matches no row of the "
                                      "template; kept in unaligned_rows")
                     continue
-            if spec_row is None:
-                continue
-            aligner.note(spec_row)
-            values = row[position + 1:]
-            if not _values_row(values):
-                continue     # a header row that happens to hold a row label (总计)
-            code, label = spec_row["row_code"], spec_row["label"]
-            if spec_row["kind"] == "group" and not any(c.text for c in values):
-                continue     # label-only group row (三、本年度办理结果 …)
-            if code in aligner.seen:
-                notes.append(f"applications {code} {label}: row repeated, later copy ignored")
-                continue
-            aligner.seen.add(code)
-            if how != "label":
-                notes.append(f"applications {code} {label}: aligned by {how} from {row[position].raw!r}")
-            if spec_row["kind"] == "group":
-                notes.append(f"applications {code} {label}: group row carries values")
-            if len(values) != len(applicants):
-                notes.append(f"applications {code} {label}: {len(values)} value cells, "
-                             f"expected {len(applicants)}")
-            for applicant, cell in zip(applicants, values):
-                fields = {"row_code": code, "row_label": label, "applicant": applicant}
-                cells.append(value_cell("applications", fields, cell, r, notes))
+            if spec_row is not None:
+                cells += _row_cells(aligner, spec_row, how, row, position, r, applicants, notes)
     return cells, unaligned
+
+
+def _region(rows: list[list[GridCell]], known: list[int], width: int) -> tuple[int, int]:
+    """First and last row of the table around its known rows: rows of ``width`` values next
+    to them belong to it too (a reworded first or last row)."""
+    first, last = known[0], known[-1]
+    while first > 0 and _trailing_count(rows[first - 1]) == width:
+        first -= 1
+    while last + 1 < len(rows) and _trailing_count(rows[last + 1]) == width:
+        last += 1
+    return first, last
+
+
+def _row_cells(aligner: RowAligner, spec_row: dict, how: str, row: list[GridCell], position: int,
+               r: int, applicants: list[str], notes: list[str]) -> list[Cell]:
+    aligner.note(spec_row)
+    values = row[position + 1:]
+    if not _values_row(values):
+        return []    # a header row that happens to hold a row label (总计)
+    code, label = spec_row["row_code"], spec_row["label"]
+    if spec_row["kind"] == "group" and not any(c.text for c in values):
+        return []    # label-only group row (三、本年度办理结果 …)
+    if code in aligner.seen:
+        notes.append(f"applications {code} {label}: row repeated, later copy ignored")
+        return []
+    aligner.seen.add(code)
+    if how != "label":
+        notes.append(f"applications {code} {label}: aligned by {how} from {row[position].raw!r}")
+    if spec_row["kind"] == "group":
+        notes.append(f"applications {code} {label}: group row carries values")
+    if len(values) != len(applicants):
+        notes.append(f"applications {code} {label}: {len(values)} value cells, expected {len(applicants)}")
+    return [value_cell("applications", {"row_code": code, "row_label": label, "applicant": applicant},
+                       cell, r, notes) for applicant, cell in zip(applicants, values)]
 
 
 def _values_row(values: list[GridCell]) -> bool:

@@ -116,3 +116,21 @@ def test_an_old_archive_gets_the_new_columns_and_table(tmp_path):
     assert {"template_confidence", "template_reason"} <= columns
     assert archive.db.execute("SELECT title, template FROM reports").fetchall() == [("x", "2021")]
     assert "unaligned_rows" in archive.db.table_names()
+
+
+def test_a_table_printed_in_pieces_aligns_its_reworded_rows():
+    """A table split over two pages (two tables, no 三、 heading printed): the second piece has
+    only two known rows, and （七）合计 is aligned by its number and wording."""
+    def tr(label, row):
+        return f"<tr><td><p>{label}</p></td>" + "".join(f"<td><p>{v}</p></td>" for v in row) + "</tr>"
+    rows = {code: [S3[code][a] for a in (*tables.APPLICANTS, tables.TOTAL)] for code in S3}
+    first = ("<table>" + tr("一、本年新收政府信息公开申请数量", rows["1"])
+             + tr("二、上年结转政府信息公开申请数量", rows["2"]) + tr("（一）予以公开", rows["3.1"])
+             + tr("1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", rows["3.6.1"]) + "</table>")
+    second = ("<table>" + tr("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", rows["3.2"])
+              + tr("（七）合计", rows["3.7"]) + tr("四、结转下年度继续办理", rows["4"]) + "</table>")
+    stats = extract_statistics(lxml.html.fromstring(page(first + "<p>（续表）</p>" + second)))
+    got = values(stats)
+    assert {code for code, _ in got} == {"1", "2", "3.1", "3.6.1", "3.2", "3.7", "4"}
+    assert all(got[(code, a)] == S3[code][a] for code, a in got)
+    assert not stats.unaligned
