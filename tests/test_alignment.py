@@ -100,6 +100,16 @@ def test_unaligned_rows_are_stored_once_with_the_template_choice(tmp_path):
     assert template == "2021" and 0 < confidence <= 1 and "year 2022 calls for 2021" in reason
     failed = archive.db.execute("SELECT check_name FROM checks WHERE passed = 0").fetchall()
     assert ("rows_unaligned",) in failed
+    report_id = archive.db.execute("SELECT id FROM reports").fetchone()[0]
+    archive.close()
+    # the report page shows the kept row and why the template was chosen (Datasette in process)
+    import asyncio
+    from datasette.app import Datasette
+    response = asyncio.run(Datasette([str(tmp_path / "a.db")]).client.get(f"/-/report/{report_id}"))
+    assert response.status_code == 200
+    page = response.text
+    assert "Rows not in the template" in page and "<td>五、本年度撤回申请数量</td>" in page
+    assert "year 2022 calls for 2021" in page
 
 
 def test_an_old_archive_gets_the_new_columns_and_table(tmp_path):

@@ -6,6 +6,7 @@ publish. Every page reads tables materialised at parse time; none aggregates the
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import sqlite3
 import zlib
@@ -131,9 +132,16 @@ async def report_page(datasette, request):
             statistics.append({"title": title, "table": table, "columns": columns, "lines": lines})
     checks = await _rows(db, "SELECT check_name, passed, detail FROM checks WHERE report_id = ? "
                              "ORDER BY passed, check_name", [report_id])
+    unaligned = []
+    if await db.table_exists("unaligned_rows"):   # archives from before it have none
+        unaligned = await _rows(db, "SELECT section, source_table, source_row, label, cells FROM unaligned_rows "
+                                    "WHERE report_id = ? ORDER BY rowid", [report_id])
+        for row in unaligned:
+            row["cells"] = json.loads(row["cells"] or "[]")
     return Response.html(await datasette.render_template("nianbao_report.html", {
         "report": report, "summary": summary, "sections": sections, "documents": documents,
-        "tables": tables, "statistics": statistics, "checks": checks, "database": db.name,
+        "tables": tables, "statistics": statistics, "checks": checks, "unaligned": unaligned,
+        "database": db.name,
     }, request=request))
 
 
