@@ -31,6 +31,7 @@ from archive.tables import Grid, GridCell, html_grids, squeeze
 from archive.templates import for_year, template_ids
 
 PRIOR_WEIGHT = 0.5        # the year's template counts as half a marker in the shape vote
+MIN_ROWS = 5              # rows of section 三 that make a table one without any marker label
 
 
 @dataclass(frozen=True)
@@ -134,29 +135,61 @@ def detect_template(grids: list[Grid], year: int | None = None) -> str | None:
 
 def choose_template(grids: list[Grid], year: int | None = None) -> TemplateChoice:
     """The template the tables' shape names: the one with most of its own marker labels
-    (compared up to punctuation), the year's template winning ties and counting as half a
-    marker in the confidence (its share of the vote).
+    (``detection.markers``, compared up to punctuation; ``markers_with_values`` count only on
+    a row that carries values, e.g. the 2019 form's （六）其他处理, a heading in 2021's), the
+    year's template winning ties and counting as half a marker in the confidence (its share
+    of the vote).
 
     >>> choose_template([], 2023)
     TemplateChoice(template=None, confidence=None, reason='no statistics table')
     """
-    texts = {c.text for g in grids for row in g.rows for c in row if c and c.is_origin}
+    texts, valued = set(), set()
+    for grid in grids:
+        for r in range(len(grid.rows)):
+            row = grid.distinct_cells(r)
+            for i, cell in enumerate(row):
+                if cell.is_origin:
+                    texts.add(cell.text)
+                    after = [parse_value(c.text)[2] for c in row[i + 1:] if c.text]
+                    if len(after) >= 2 and all(after):   # the row's label, values after it
+                        valued.add(cell.text)
     prior = for_year(year)
     scores: dict[str, tuple[int, int]] = {}
     for template_id in template_ids():
-        markers = template(template_id)["detection"]["markers"]
-        index = LabelIndex((m, m) for m in markers)
-        hits = {index.lookup(t) for t in texts} - {None}
-        scores[template_id] = (len(hits), len(markers))
+        detection = template(template_id)["detection"]
+        hits = _hits(detection["markers"], texts) | _hits(detection.get("markers_with_values", []), valued)
+        scores[template_id] = (len(hits), len(detection["markers"]) + len(detection.get("markers_with_values", [])))
     ranked = sorted(scores, key=lambda t: (scores[t][0], t == prior), reverse=True)
     best = ranked[0] if ranked and scores[ranked[0]][0] else None
     if best is None:
-        return TemplateChoice(None, None, "no statistics table")
+        return _by_rows(texts, year, prior)
     weight = lambda t: scores[t][0] + (PRIOR_WEIGHT if t == prior else 0)   # noqa: E731
     confidence = round(weight(best) / sum(weight(t) for t in scores), 2)
     shape = ", ".join(f"{t} {found}/{total}" for t, (found, total) in scores.items() if found or t == best)
     said = f"year {year} calls for {prior}" if prior != "unknown" else "no year to compare"
     return TemplateChoice(best, confidence, f"markers found: {shape}; {said}")
+
+
+def _by_rows(texts: set[str], year: int | None, prior: str) -> TemplateChoice:
+    """No marker label at all (a section 三 table alone, its distinctive rows reworded): a
+    table with rows of section 三 follows the year's template if that is a table template,
+    else the newest one."""
+    national = template_ids("national")
+    rows = {r["label"] for t in national for r in template(t)["section3_requests"]["rows"]}
+    found = _hits(sorted(rows), texts)
+    if len(found) < MIN_ROWS:
+        return TemplateChoice(None, None, "no statistics table")
+    chosen = prior if prior in national else national[0]
+    said = f"the year {year} calls for it" if chosen == prior else f"the newest; year {year} calls for {prior}"
+    return TemplateChoice(chosen, 0.5 if chosen == prior else 0.25,
+                          f"no marker labels; {len(found)} rows of section 三 found; {chosen}: {said}")
+
+
+def _hits(markers: list[str], texts: set[str]) -> set[str]:
+    if not markers:
+        return set()
+    index = LabelIndex((m, m) for m in markers)
+    return {index.lookup(t) for t in texts} - {None}
 
 
 # ---------------------------------------------------------------- section 二

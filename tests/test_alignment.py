@@ -144,3 +144,31 @@ def test_a_table_printed_in_pieces_aligns_its_reworded_rows():
     assert {code for code, _ in got} == {"1", "2", "3.1", "3.6.1", "3.2", "3.7", "4"}
     assert all(got[(code, a)] == S3[code][a] for code, a in got)
     assert not stats.unaligned
+
+
+def s3_grids(template_id: str, drop=()) -> list:
+    from archive.tables import html_grids
+    html = tables.s3_table(template_id, tables.complete_s3(template_id, {"自然人": {"1": 3, "3.1": 3}}))
+    tree = lxml.html.fromstring(page(html))
+    for label in drop:
+        for cell in tree.xpath(f'//td[p="{label}"]'):
+            cell.getparent().getparent().remove(cell.getparent())
+    return html_grids(tree)
+
+
+def test_the_template_is_chosen_by_the_table_not_the_year():
+    from archive.statistics import choose_template
+    choice = choose_template(s3_grids("2019"), 2022)   # （六）其他处理 carries values: the 2019 form
+    assert choice.template == "2019" and "year 2022 calls for 2021" in choice.reason
+    choice = choose_template(s3_grids("2021"), 2020)   # （六） is a heading, 1.–3. below it: 2021
+    assert choice.template == "2021" and "2019" not in choice.reason.split(";")[0]
+
+
+def test_a_table_without_marker_labels_follows_its_year():
+    from archive.statistics import choose_template
+    grids = s3_grids("2021", drop=["1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+                                   "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"])
+    assert choose_template(grids, 2022).template == "2021"
+    assert choose_template(grids, 2020).template == "2019"
+    choice = choose_template(grids, None)
+    assert choice.template == "2021" and choice.confidence < 0.5 and "no marker labels" in choice.reason

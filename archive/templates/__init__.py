@@ -122,6 +122,8 @@ def validate(data: dict, path="template") -> None:
           and (years.get("to") is None or isinstance(years.get("to"), int)),
           path, "applies_to_report_years needs from (a year) and to (a year or null)")
     _need(bool(data.get("detection", {}).get("markers")), path, "detection.markers missing")
+    _need(isinstance(data["detection"].get("markers_with_values", []), list), path,
+          "detection.markers_with_values must be a list")
     if data["layout"] == "legacy_forms":
         _need(isinstance(data.get("forms"), list), path, "forms missing")
         for form in data["forms"]:
