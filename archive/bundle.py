@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from archive.check import tables_missing_check
-
-TABLE_TEMPLATES = ("2019", "2021")
-STATISTICS_CHECKS = ("balance", "results_total", "row_total", "reviews_total")
+from archive.check import statistics_check_names, tables_missing_check
+from archive.templates import template_ids
 
 
 def combine(parts: list, is_report_title) -> tuple[object, int, int]:
@@ -36,21 +34,27 @@ def combine(parts: list, is_report_title) -> tuple[object, int, int]:
         return getattr(named, field)
 
     checks, seen = [], set()
-    for part in (parts[stats_i], body, *parts):
+    statistics_checks = statistics_check_names()
+    stats = parts[stats_i]
+    for part in (stats, body, *parts):
         for check in part.checks:
-            from_stats = check.name in STATISTICS_CHECKS and part is not parts[stats_i]
+            from_stats = check.name in statistics_checks and part is not stats
             if check.name in seen or check.name == "tables_missing" or from_stats:
                 continue
             seen.add(check.name)
             checks.append(check)
     combined = replace(
         named, agency=first("agency"), year=first("year"), publisher=first("publisher"),
-        published_date=first("published_date"), template=first("template"),
-        source_format=body.source_format, text=body.text, cells=list(parts[stats_i].cells),
+        published_date=first("published_date"),
+        template=stats.template if stats.cells else first("template"),
+        template_confidence=stats.template_confidence if stats.cells else named.template_confidence,
+        template_reason=stats.template_reason if stats.cells else named.template_reason,
+        unaligned=list(stats.unaligned),
+        source_format=body.source_format, text=body.text, cells=list(stats.cells),
         checks=checks, notes=[note for part in parts for note in part.notes],
         **({"sections": body.sections} if hasattr(body, "sections") else {}))
     unreadable = any(c.name == "unreadable_format" for part in parts for c in part.checks)
-    if not combined.cells and combined.template in TABLE_TEMPLATES and not unreadable:
+    if not combined.cells and combined.template in template_ids("national") and not unreadable:
         missing = [c for part in parts for c in part.checks if c.name == "tables_missing"]
         combined.checks.append(missing[0] if missing else tables_missing_check())
     return combined, text_i, stats_i

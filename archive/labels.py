@@ -1,6 +1,6 @@
 """Label normalisation and lookup of canonical template labels.
 
-The labels themselves live in ``archive/data/template_*.json``; this module only knows
+The labels themselves live in ``archive/templates/data/template_*.json``; this module only knows
 how pages spell them differently (spaces inside labels, bracket width, 、 or . after a
 number, Traditional script).
 
@@ -13,6 +13,8 @@ number, Traditional script).
     >>> index = LabelIndex([('1.属于国家秘密', '1.属于国家秘密')])
     >>> index.lookup('1、屬於國家秘密')
     '1.属于国家秘密'
+    >>> loose('1.申请人无正当理由逾期不补正，行政机关不再处理') == loose('申请人无正当理由逾期不补正、行政机关不再处理')
+    True
 """
 from __future__ import annotations
 
@@ -68,27 +70,40 @@ def core(label: str) -> str:
     return stripped or text
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=1 << 16)
+def loose(label: str) -> str:
+    """The core of a label without any punctuation or symbol (、，,."" …): how a label is
+    compared when its wording is the same but its punctuation is not."""
+    return _NOT_WORD.sub("", core(label))
+
+
 class LabelIndex:
     """Lookup from a page label to a canonical label.
 
     Built from (spelling, canonical) pairs; a canonical label should also be given as
     its own spelling. Exact normalised matches win; otherwise the core (numbering and
-    trailing parenthesis dropped) must identify a single canonical label.
+    trailing parenthesis dropped), then the loose core (punctuation dropped too) must
+    identify a single canonical label.
     """
 
     def __init__(self, pairs: Iterable[tuple[str, str]]):
         self._exact: dict[str, list[str]] = {}
         self._core: dict[str, list[str]] = {}
+        self._loose: dict[str, list[str]] = {}
         for spelling, canonical in pairs:
-            for table, key in ((self._exact, normalise(spelling)), (self._core, core(spelling))):
+            for table, key in ((self._exact, normalise(spelling)), (self._core, core(spelling)),
+                               (self._loose, loose(spelling))):
                 if key and canonical not in table.setdefault(key, []):
                     table[key].append(canonical)
 
     def lookup_all(self, text: str) -> list[str]:
-        found = self._exact.get(normalise(text))
+        found = self._exact.get(normalise(text)) or self._core.get(core(text))
         if found:
             return list(found)
-        return list(self._core.get(core(text), []))
+        return list(self._loose.get(loose(text), []))
 
     def lookup(self, text: str) -> str | None:
         """The canonical label, or None when unknown or ambiguous."""
@@ -107,8 +122,9 @@ def load_data(name: str) -> dict:
 
 
 def template(template_id: str) -> dict:
-    """template_2019.json, template_2021.json or template_pre2019.json as a dict."""
-    return load_data(f"template_{template_id}.json")
+    """One template generation's data (``archive/templates``)."""
+    from archive.templates import template as registered
+    return registered(template_id)
 
 
 def aliases(template_data: dict) -> list[tuple[str, str]]:

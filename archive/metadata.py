@@ -40,14 +40,10 @@ class ReportMeta:
 
 
 def template_for_year(year: int | None) -> str:
-    """Which report form a year uses: ``pre2019`` (≤2018), ``2019`` (2019–2020), ``2021`` (≥2021)."""
-    if year is None:
-        return "unknown"
-    if year <= 2018:
-        return "pre2019"
-    if year <= 2020:
-        return "2019"
-    return "2021"
+    """Which report form a year uses, from the templates' own ``applies_to_report_years``
+    (``archive/templates``): ``pre2019``, ``2019``, ``2021`` … or ``unknown``."""
+    from archive.templates import for_year
+    return for_year(year)
 
 
 # --------------------------------------------------------------------------- title

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 
 from archive.charset import decode_html
-from archive.check import Check, metadata_checks, run_checks, tables_missing_check
+from archive.check import Subject, run_all, unreadable_format
 from archive.clean import (CleanPage, block_text, clean_lines, clean_page, labelled_date, labelled_source,
                            parse_html, strip_inline_pinyin, to_simplified)
 from archive.flat_tables import flat_grid
@@ -31,13 +31,13 @@ from archive.formats import UNREADABLE, Document, read_docx, read_pdf, read_txt,
 from archive.metadata import parse_title, report_metadata, template_for_year
 from archive.search import simplified
 from archive.sections import Section, split_sections
-from archive.statistics import Cell, Statistics, statistics_of
+from archive.statistics import Cell, Statistics, UnalignedRow, statistics_of
 from archive.tables import html_grids
 
 # Recorded with every parse (fetched_reports.parser_version, document_parses): the parse
 # stage re-parses whatever was parsed by another version. Bump it whenever parsing
 # changes what it stores.
-PARSER_VERSION = "2026.12.2"
+PARSER_VERSION = "2026.12.3"
 WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
 READERS = {"docx": read_docx, "pdf": read_pdf, "txt": read_txt, "xlsx": read_xlsx}
 
@@ -57,6 +57,9 @@ class ParsedReport:
     checks: list = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
+    template_confidence: float | None = None   # how clearly the tables' shape named the template
+    template_reason: str | None = None         # why: markers found, the year's template
+    unaligned: list[UnalignedRow] = field(default_factory=list)   # rows kept as printed
 
 
 def report_key(title: str | None, url: str) -> str:
@@ -109,16 +112,16 @@ def _metadata(page: CleanPage):
     return report_metadata(copy)
 
 
-def _statistics(grids: list, page: CleanPage, html) -> Statistics:
+def _statistics(grids: list, page: CleanPage, html, year: int | None) -> Statistics:
     """Tables first; a report without a statistics table may print it flattened to text.
     For an HTML page the flattened table is read from every line of the page (trafilatura
     may drop short lines such as a lone 0), and those lines become the stored text, so
     that ``source_row`` points into ``reports.text``. ``html``: the page's tree or text."""
-    stats = statistics_of(grids)
+    stats = statistics_of(grids, year)
     if stats.template is not None:
         return stats
     text = _strip_pinyin_lines(block_text(html)) if html is not None else page.text
-    flat = statistics_of([flat_grid(text.split("\n"))]) if text else stats
+    flat = statistics_of([flat_grid(text.split("\n"))], year) if text else stats
     if flat.template is None:
         return stats
     flat.notes.insert(0, "statistics read from a table flattened to text "
@@ -132,8 +135,8 @@ def _unreadable(source_format: str, url: str, list_title: str | None,
     agency, year = parse_title(list_title)
     why = (f"is damaged ({damage})" if damage else
            "cannot be read here (LibreOffice missing or could not open it)")
-    check = Check("unreadable_format", False,
-                  f"this {source_format.upper()} document {why}; the raw document is kept for a later parse")
+    check = unreadable_format(f"this {source_format.upper()} document {why}; the raw document is "
+                              "kept for a later parse")
     return ParsedReport(key=report_key(list_title, url), title=list_title, agency=agency,
                         year=year, publisher=None, published_date=None,
                         template=template_for_year(year), source_format=source_format, text="",
@@ -164,21 +167,17 @@ def parse_report(body: bytes, content_type: str | None, url: str,
     page.title = strip_inline_pinyin(page.title) or None
     if not page.title and list_title:
         page.title = list_title
-    stats = _statistics(grids, page, html)
     meta = _metadata(page)
-    template = meta.template
-    if template == "unknown" and stats.template:
-        template = stats.template
-    checks = list(run_checks(stats))
-    if stats.template is None and template in ("2019", "2021"):
-        detail = "report year uses a table template but no statistics table was found"
-        if images:
-            detail += f"; the report shows {images} image(s), which may hold the tables"
-        checks.append(tables_missing_check(detail))
-    checks += metadata_checks(page.title, meta.year, meta.published_date, page.text,
-                              stats.template)
+    stats = _statistics(grids, page, html, meta.year)
+    # The template is the one the tables follow (their shape); without tables, the year's.
+    template = stats.template or meta.template
+    reason = stats.reason if stats.template else (
+        f"no statistics table; the year {meta.year} calls for {template}" if template != "unknown"
+        else "no statistics table and no year")
+    checks = run_all(Subject(stats, meta.year, page.title, meta.published_date, page.text, images))
     return ParsedReport(
         key=report_key(page.title, url), title=page.title, agency=meta.agency, year=meta.year,
         publisher=meta.publisher, published_date=meta.published_date, template=template,
         source_format=source_format, text=page.text, cells=list(stats.cells), checks=checks,
-        notes=list(stats.notes), sections=split_sections(page.text))
+        notes=list(stats.notes), sections=split_sections(page.text),
+        template_confidence=stats.confidence, template_reason=reason, unaligned=list(stats.unaligned))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from archive.labels import index_of, template
+from archive.templates import template_ids
 
 NUMERALS = "一二三四五六七八九十"
 _HEADING = re.compile(rf"^\s*([{NUMERALS}]{{1,2}})\s*[、.．]\s*(\S.*?)\s*$")
@@ -31,15 +32,16 @@ class Section:
 
 @lru_cache(maxsize=1)
 def _table_rows():
-    labels = [r["label"] for t in ("2019", "2021") for r in template(t)["section3_requests"]["rows"]]
+    labels = [r["label"] for t in template_ids("national") for r in template(t)["section3_requests"]["rows"]]
     return index_of(labels)
 
 
 @lru_cache(maxsize=1)
 def _known_titles() -> list[str]:
-    """Part titles the templates name (2019/2021) and older reports were seen to use."""
-    titles = [s["title"] for t in ("2019", "2021") for s in template(t)["sections"]]
-    for entry in template("pre2019")["report_prose_sections_observed"]:
+    """Part titles the templates name (2019/2021 …) and older reports were seen to use."""
+    titles = [s["title"] for t in template_ids("national") for s in template(t)["sections"]]
+    entries = [e for t in template_ids("legacy_forms") for e in template(t).get("report_prose_sections_observed", [])]
+    for entry in entries:
         for heading in entry if isinstance(entry, list) else re.split(r"[\s:：,]+", entry):
             titles.append(_HEADING.match(heading).group(2) if _HEADING.match(heading) else heading)
     return sorted(set(titles), key=len, reverse=True)

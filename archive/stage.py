@@ -24,7 +24,7 @@ from collections import Counter
 from typing import Iterator
 
 from archive.bundle import combine
-from archive.check import Check
+from archive.check import parse_failed
 from archive.limits import Limits
 from archive.metadata import parse_title, template_for_year
 from archive.parse import PARSER_VERSION, ParsedReport, report_key
@@ -34,7 +34,8 @@ from archive.titles import is_report_title
 from archive.workers import Job, Outcome, ParsePool, parse_one
 
 logger = logging.getLogger(__name__)
-DERIVED_TABLES = ("reports", *map(value_tables.base, STAT_TABLES), "checks", "section_spans", "reports_fts",
+DERIVED_TABLES = ("reports", *map(value_tables.base, STAT_TABLES), "checks", "unaligned_rows", "section_spans",
+                  "reports_fts",
                   "report_summary")
 
 
@@ -42,8 +43,8 @@ def listing_part(doc: dict, outcome: Outcome, link_text: str | None) -> ParsedRe
     """What is known of a document that could not be parsed: what its listing says."""
     agency, year = parse_title(link_text)
     what = f"limit {outcome.limit_hit}: {outcome.detail}" if outcome.status == "limit" else outcome.detail
-    check = Check("parse_failed", False, f"{doc['url']} could not be parsed ({what}); the raw "
-                                         "document is kept for a later parse")
+    check = parse_failed(f"{doc['url']} could not be parsed ({what}); the raw document is kept "
+                         "for a later parse")
     return ParsedReport(key=report_key(link_text, doc["url"]), title=link_text, agency=agency, year=year,
                         publisher=None, published_date=None, template=template_for_year(year),
                         source_format=outcome.parsed.source_format if outcome.parsed else "unknown",

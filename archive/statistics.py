@@ -9,9 +9,15 @@
     ...  and c.fields['row_code'] == '1'][:3]
     [64, 0, 0]
 
-Tables are found by their labels (from ``archive/data/template_*.json``), never by
-position in the page. Value cells are mapped to columns by their ORDER in a row, since
+Tables are found by their labels (from ``archive/templates/data/template_*.json``), never
+by position in the page. Value cells are mapped to columns by their ORDER in a row, since
 Word-pasted tables disagree on spans between header and data rows.
+
+The template is chosen by the tables' shape (the labels only one generation prints), with
+the report's year as a prior; the choice is recorded with its confidence and reason. Rows of
+section 三 are aligned to the template by its structure (exact labels and aliases, then the
+numbering 一、（一）1. under the right parent, then wording similar up to punctuation); a
+row that aligns to nothing is kept as printed (``Statistics.unaligned``), never dropped.
 """
 from __future__ import annotations
 
@@ -22,8 +28,10 @@ from functools import lru_cache
 
 from archive.labels import LabelIndex, index_of, load_data, normalise, template
 from archive.tables import Grid, GridCell, html_grids, squeeze
+from archive.templates import for_year, template_ids
 
-TEMPLATES = ("2021", "2019", "pre2019")   # detection order on ties
+PRIOR_WEIGHT = 0.5        # the year's template counts as half a marker in the shape vote
+MIN_ROWS = 5              # rows of section 三 that make a table one without any marker label
 
 
 @dataclass(frozen=True)
@@ -37,12 +45,25 @@ class Cell:
     source_col: int
 
 
+@dataclass(frozen=True)
+class UnalignedRow:
+    """A row of a statistics table that matched no template row: kept as printed."""
+    section: str          # the table it sits in: 'applications'
+    source_table: int
+    source_row: int
+    label: str            # the label cell as printed
+    cells: tuple[str, ...]   # every cell of the row as printed, label first
+
+
 @dataclass
 class Statistics:
     template: str | None          # '2019' | '2021' | 'pre2019' | None
     cells: list[Cell] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     variant: str | None = None    # pre2019: form_id of template_pre2019.json
+    unaligned: list[UnalignedRow] = field(default_factory=list)
+    confidence: float | None = None   # how clearly the tables' shape names the template
+    reason: str | None = None         # why this template (markers found, the year's prior)
 
 
 # ---------------------------------------------------------------- values
@@ -100,17 +121,75 @@ def value_cell(table: str, fields: dict, cell: GridCell, row: int,
 
 # ---------------------------------------------------------------- detection
 
-def detect_template(grids: list[Grid]) -> str | None:
+@dataclass(frozen=True)
+class TemplateChoice:
+    template: str | None
+    confidence: float | None
+    reason: str
+
+
+def detect_template(grids: list[Grid], year: int | None = None) -> str | None:
     """The template whose marker labels (``detection.markers``) occur most often."""
-    texts = {c.text for g in grids for row in g.rows for c in row if c and c.is_origin}
-    best, best_score = None, 0
-    for template_id in TEMPLATES:
-        markers = template(template_id)["detection"]["markers"]
-        index = LabelIndex((m, m) for m in markers)
-        hits = {index.lookup(t) for t in texts} - {None}
-        if len(hits) > best_score:
-            best, best_score = template_id, len(hits)
-    return best
+    return choose_template(grids, year).template
+
+
+def choose_template(grids: list[Grid], year: int | None = None) -> TemplateChoice:
+    """The template the tables' shape names: the one with most of its own marker labels
+    (``detection.markers``, compared up to punctuation; ``markers_with_values`` count only on
+    a row that carries values, e.g. the 2019 form's （六）其他处理, a heading in 2021's), the
+    year's template winning ties and counting as half a marker in the confidence (its share
+    of the vote).
+
+    >>> choose_template([], 2023)
+    TemplateChoice(template=None, confidence=None, reason='no statistics table')
+    """
+    texts, valued = set(), set()
+    for grid in grids:
+        for r in range(len(grid.rows)):
+            row = grid.distinct_cells(r)
+            for i, cell in enumerate(row):
+                if cell.is_origin:
+                    texts.add(cell.text)
+                    after = [parse_value(c.text)[2] for c in row[i + 1:] if c.text]
+                    if len(after) >= 2 and all(after):   # the row's label, values after it
+                        valued.add(cell.text)
+    prior = for_year(year)
+    scores: dict[str, tuple[int, int]] = {}
+    for template_id in template_ids():
+        detection = template(template_id)["detection"]
+        hits = _hits(detection["markers"], texts) | _hits(detection.get("markers_with_values", []), valued)
+        scores[template_id] = (len(hits), len(detection["markers"]) + len(detection.get("markers_with_values", [])))
+    ranked = sorted(scores, key=lambda t: (scores[t][0], t == prior), reverse=True)
+    best = ranked[0] if ranked and scores[ranked[0]][0] else None
+    if best is None:
+        return _by_rows(texts, year, prior)
+    weight = lambda t: scores[t][0] + (PRIOR_WEIGHT if t == prior else 0)   # noqa: E731
+    confidence = round(weight(best) / sum(weight(t) for t in scores), 2)
+    shape = ", ".join(f"{t} {found}/{total}" for t, (found, total) in scores.items() if found or t == best)
+    said = f"year {year} calls for {prior}" if prior != "unknown" else "no year to compare"
+    return TemplateChoice(best, confidence, f"markers found: {shape}; {said}")
+
+
+def _by_rows(texts: set[str], year: int | None, prior: str) -> TemplateChoice:
+    """No marker label at all (a section 三 table alone, its distinctive rows reworded): a
+    table with rows of section 三 follows the year's template if that is a table template,
+    else the newest one."""
+    national = template_ids("national")
+    rows = {r["label"] for t in national for r in template(t)["section3_requests"]["rows"]}
+    found = _hits(sorted(rows), texts)
+    if len(found) < MIN_ROWS:
+        return TemplateChoice(None, None, "no statistics table")
+    chosen = prior if prior in national else national[0]
+    said = f"the year {year} calls for it" if chosen == prior else f"the newest; year {year} calls for {prior}"
+    return TemplateChoice(chosen, 0.5 if chosen == prior else 0.25,
+                          f"no marker labels; {len(found)} rows of section 三 found; {chosen}: {said}")
+
+
+def _hits(markers: list[str], texts: set[str]) -> set[str]:
+    if not markers:
+        return set()
+    index = LabelIndex((m, m) for m in markers)
+    return {index.lookup(t) for t in texts} - {None}
 
 
 # ---------------------------------------------------------------- section 二
@@ -174,56 +253,7 @@ def _find_content(text, current, subtables, contents) -> dict | None:
 
 # ---------------------------------------------------------------- section 三
 
-def _applications(grids: list[Grid], data: dict, notes: list[str]) -> list[Cell]:
-    spec = data["section3_requests"]
-    rows = {r["label"]: r for r in spec["rows"]}
-    labels = index_of(rows, data)
-    applicants = [c["label"] for c in spec["columns"]]
-    cells: list[Cell] = []
-    seen: set[str] = set()
-    for grid in grids:
-        for r in range(len(grid.rows)):
-            row = grid.distinct_cells(r)
-            position, label = _row_label(row, labels, rows)
-            if label is None:
-                continue
-            spec_row, values = rows[label], row[position + 1:]
-            understood = sum(parse_value(c.text)[2] for c in values)
-            if not values or understood * 2 <= len(values):
-                continue     # a header row that happens to hold a row label (总计)
-            code = spec_row["row_code"]
-            if spec_row["kind"] == "group" and not any(c.text for c in values):
-                continue     # label-only group row (三、本年度办理结果 …)
-            if code in seen:
-                notes.append(f"applications {code} {label}: row repeated, later copy ignored")
-                continue
-            seen.add(code)
-            if spec_row["kind"] == "group":
-                notes.append(f"applications {code} {label}: group row carries values")
-            if len(values) != len(applicants):
-                notes.append(f"applications {code} {label}: {len(values)} value cells, "
-                             f"expected {len(applicants)}")
-            for applicant, cell in zip(applicants, values):
-                fields = {"row_code": code, "row_label": label, "applicant": applicant}
-                cells.append(value_cell("applications", fields, cell, r, notes))
-    return cells
-
-
-def _row_label(row: list[GridCell], labels: LabelIndex, rows: dict):
-    """(position, canonical label) of the rightmost cell naming a template row."""
-    for i in range(len(row) - 1, -1, -1):
-        found = labels.lookup_all(row[i].text)
-        if len(found) > 1:   # same wording under two parents: the cells on the left decide
-            parents = {normalise(c.text) for c in row[:i]}
-            found = [f for f in found if _parent_label(f, rows) in parents] or found[:1]
-        if found:
-            return i, found[0]
-    return None, None
-
-
-def _parent_label(label: str, rows: dict) -> str | None:
-    parent = rows[label]["parent"]
-    return next((normalise(r["label"]) for r in rows.values() if r["row_code"] == parent), None)
+# archive/alignment.py (rows aligned to the template by its structure; it builds on this module)
 
 
 # ---------------------------------------------------------------- section 四
@@ -267,21 +297,25 @@ def extract_statistics(tree) -> Statistics:
     return statistics_of(html_grids(tree))
 
 
-def statistics_of(grids: list[Grid]) -> Statistics:
-    """Detect the template and read every statistics table of the grids (HTML, DOCX, PDF
-    tables or text-flattened tables alike)."""
-    template_id = detect_template(grids)
+def statistics_of(grids: list[Grid], year: int | None = None) -> Statistics:
+    """Choose the template (by the tables' shape; ``year`` as a prior) and read every
+    statistics table of the grids (HTML, DOCX, PDF tables or text-flattened tables alike)."""
+    choice = choose_template(grids, year)
+    template_id = choice.template
     if template_id is None:
         return Statistics(None, [], ["no statistics table found"] if grids else [])
     notes: list[str] = []
     data = template(template_id)
-    if template_id == "pre2019":
+    if data["layout"] == "legacy_forms":
         from archive.legacy_stats import extract_legacy   # it builds on this module
         variant, cells = extract_legacy(grids, data, notes)
-        return Statistics(template_id, cells, notes, variant)
-    cells = (_active_disclosure(grids, data, notes) + _applications(grids, data, notes)
-             + _reviews(grids, data, notes))
+        return Statistics(template_id, cells, notes, variant, confidence=choice.confidence,
+                          reason=choice.reason)
+    from archive.alignment import read_applications   # it builds on this module
+    applications, unaligned = read_applications(grids, data, notes)
+    cells = _active_disclosure(grids, data, notes) + applications + _reviews(grids, data, notes)
     for table in ("active_disclosure", "applications", "reviews"):
         if not any(c.table == table for c in cells):
             notes.append(f"{table}: table not found")
-    return Statistics(template_id, cells, notes)
+    return Statistics(template_id, cells, notes, unaligned=unaligned, confidence=choice.confidence,
+                      reason=choice.reason)

@@ -34,7 +34,7 @@ from archive.search import simplified
 from archive import summaries, value_tables
 from archive.value_tables import STAT_TABLES
 from archive.search import INDEX_VERSION, index_fields
-from archive.labels import template
+from archive.templates import template, template_ids
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS portals (
@@ -79,7 +79,8 @@ CREATE TABLE IF NOT EXISTS reports (
     id INTEGER PRIMARY KEY, url TEXT, title TEXT, agency TEXT, year INTEGER,
     publisher TEXT, published_date TEXT, template TEXT, source_format TEXT,
     text TEXT, text_simplified TEXT, portal TEXT, list_title TEXT,
-    document_sha256 TEXT, fetched_at TEXT, parse_notes TEXT
+    document_sha256 TEXT, fetched_at TEXT, parse_notes TEXT,
+    template_confidence REAL, template_reason TEXT
 );
 CREATE TABLE IF NOT EXISTS report_urls (
     url TEXT PRIMARY KEY, report_id INTEGER REFERENCES reports(id), role TEXT,
@@ -96,8 +97,15 @@ CREATE TABLE IF NOT EXISTS section_spans (
 CREATE TABLE IF NOT EXISTS checks (
     report_id INTEGER REFERENCES reports(id), check_name TEXT, passed INTEGER, detail TEXT
 );
+-- A statistics-table row that matched no row of the report's template, kept as printed
+-- (cells: JSON list of the row's cells, label first); flagged by the rows_unaligned check.
+CREATE TABLE IF NOT EXISTS unaligned_rows (
+    report_id INTEGER REFERENCES reports(id), document_sha256 TEXT, section TEXT,
+    source_table INTEGER, source_row INTEGER, label TEXT, cells TEXT
+);
 CREATE TABLE IF NOT EXISTS archive_meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE INDEX IF NOT EXISTS checks_report ON checks(report_id);
+CREATE INDEX IF NOT EXISTS unaligned_rows_report ON unaligned_rows(report_id);
 CREATE INDEX IF NOT EXISTS reports_year ON reports(year);
 CREATE INDEX IF NOT EXISTS section_spans_report ON section_spans(report_id, position);
 CREATE INDEX IF NOT EXISTS fetched_reports_pending ON fetched_reports(parser_version);
@@ -129,6 +137,8 @@ ADDED_COLUMNS = [
     ("crawl_runs", "budget_refused", "INTEGER DEFAULT 0"),
     ("crawl_runs", "over_budget", "TEXT"),
     ("crawl_runs", "failed_documents", "INTEGER DEFAULT 0"),
+    ("reports", "template_confidence", "REAL"),
+    ("reports", "template_reason", "TEXT"),
 ]
 
 
@@ -190,7 +200,7 @@ def _json(value) -> str:
 def _summary_labels() -> tuple[dict[str, str], dict[str, str]]:
     """The current form's labels for the readers' view: row code → label of section 三, and
     the two proceedings of section 四 (行政复议, 行政诉讼)."""
-    form = template("2021")
+    form = template(template_ids("national")[0])
     rows = {row["row_code"]: row["label"] for row in form["section3_requests"]["rows"]}
     review, litigation = (p["header_path"][0] for p in form["section4_review_litigation"]["proceedings"][:2])
     return rows, {"reviews": review, "lawsuits": litigation}
@@ -560,10 +570,12 @@ class Archive:
             "text_simplified": text_simplified if text_simplified != parsed.text else None,
             "portal": portal, "list_title": list_title, "document_sha256": digest,
             "fetched_at": now(), "parse_notes": "\n".join(parsed.notes) or None,
+            "template_confidence": getattr(parsed, "template_confidence", None),
+            "template_reason": getattr(parsed, "template_reason", None),
         }
         self.db.execute(f"INSERT OR REPLACE INTO reports({', '.join(report)}) "
                         f"VALUES ({', '.join('?' * len(report))})", list(report.values()))
-        for table in (*map(value_tables.base, STAT_TABLES), "checks", "section_spans"):
+        for table in (*map(value_tables.base, STAT_TABLES), "checks", "unaligned_rows", "section_spans"):
             self.db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
         document_id = self.interner.document(stats_digest)
         for table in STAT_TABLES:
@@ -575,6 +587,10 @@ class Archive:
         self._insert_many("section_spans", [
             {"report_id": report_id, "position": i, "number": section.number, "title": section.title,
              **span} for i, (section, span) in enumerate(zip(parsed.sections, spans(parsed.text, parsed.sections)))])
+        self._insert_many("unaligned_rows", [
+            {"report_id": report_id, "document_sha256": stats_digest, "section": u.section,
+             "source_table": u.source_table, "source_row": u.source_row, "label": u.label,
+             "cells": _json(list(u.cells))} for u in getattr(parsed, "unaligned", [])])
         self._insert_many("checks", [
             {"report_id": report_id, "check_name": c.name, "passed": int(c.passed), "detail": c.detail}
             for c in parsed.checks])

@@ -9,7 +9,8 @@ from archive.statistics import Statistics, extract_statistics
 from tests.test_statistics import PRE2019, TRADITIONAL_2019
 
 FIXTURES = Path(__file__).parent / "fixtures"
-RULES = ["balance", "results_total", "row_total", "reviews_total"]
+RULES = ["balance", "results_total", "row_total", "group_rows_empty", "non_negative", "reviews_total",
+         "rows_unaligned"]
 
 
 def page(name: str):

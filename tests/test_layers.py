@@ -45,7 +45,8 @@ def test_crawler_uses_storage_but_never_parsing(path):
 
 
 PARSING = {"archive.parse", "archive.stage", "archive.workers", "archive.ingest", "archive.bundle",
-           "archive.statistics", "archive.legacy_stats", "archive.flat_tables", "archive.check", "archive.metadata",
+           "archive.statistics", "archive.alignment", "archive.legacy_stats", "archive.flat_tables", "archive.check",
+           "archive.metadata",
            "archive.clean", "archive.formats", "archive.convert", "archive.sections"}
 
 

@@ -6,6 +6,7 @@ publish. Every page reads tables materialised at parse time; none aggregates the
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import sqlite3
 import zlib
@@ -16,18 +17,18 @@ from markupsafe import Markup, escape
 
 from archive.datasette_plugin.safe_html import (DOCUMENT_HEADERS, cleaned_document, document_source,
                                                  document_tables, is_html)
-from archive.labels import template
+from archive.templates import template, template_ids
 from archive.search import excerpt, fts_query, is_prose, simplified
 from archive.value_tables import STAT_TABLES
 
 # Which long table holds a report's statistics, and how to fold it into a readable table:
-# (title, table, row key columns, column key column); titles from the template data.
-_T2021 = template("2021")
+# (title, table, row key columns, column key column); titles from the newest template data.
+_NATIONAL = template(template_ids("national")[0])
 STATISTICS = [
-    (_T2021["section2_active_disclosure"]["title"], "active_disclosure", ("item", "content"), "metric"),
-    (_T2021["section3_requests"]["title"], "applications", ("row_label",), "applicant"),
-    (_T2021["section4_review_litigation"]["title"], "reviews", ("result",), "proceeding"),
-    (template("pre2019")["name"].split(" (")[0], "legacy_stats", ("indicator", "unit"), None),
+    (_NATIONAL["section2_active_disclosure"]["title"], "active_disclosure", ("item", "content"), "metric"),
+    (_NATIONAL["section3_requests"]["title"], "applications", ("row_label",), "applicant"),
+    (_NATIONAL["section4_review_litigation"]["title"], "reviews", ("result",), "proceeding"),
+    (template(template_ids("legacy_forms")[0])["name"].split(" (")[0], "legacy_stats", ("indicator", "unit"), None),
 ]
 SEARCH_LIMIT = 50
 # A common word matches most of a national archive: the newest RANKED matches are ranked
@@ -133,10 +134,17 @@ async def report_page(datasette, request):
             statistics.append({"title": title, "table": table, "columns": columns, "lines": lines})
     checks = await _rows(db, "SELECT check_name, passed, detail FROM checks WHERE report_id = ? "
                              "ORDER BY passed, check_name", [report_id])
+    unaligned = []
+    if await db.table_exists("unaligned_rows"):   # archives from before it have none
+        unaligned = await _rows(db, "SELECT section, source_table, source_row, label, cells FROM unaligned_rows "
+                                    "WHERE report_id = ? ORDER BY rowid", [report_id])
+        for row in unaligned:
+            row["cells"] = json.loads(row["cells"] or "[]")
     years = await _agency_years(db, summary)
     return Response.html(await datasette.render_template("nianbao_report.html", {
         "report": report, "summary": summary, "sections": sections, "documents": documents,
-        "tables": tables, "statistics": statistics, "checks": checks, "database": db.name,
+        "tables": tables, "statistics": statistics, "checks": checks, "unaligned": unaligned,
+        "database": db.name,
         "cell_path": cell_path, "years": years, "comparison": COMPARISON,
         "chart": year_chart(years, CHARTED),
     }, request=request))

@@ -1,6 +1,6 @@
 """Statistics tables of the annual reports, drawn with the markup shape of the real pages.
 
-Labels come from the template files in archive/data/ (the one place the project keeps them).
+Labels come from the template files in archive/templates/data/ (the one place the project keeps them).
 Layout follows corpus/pingtan/2019_report.html and corpus/shanghai_2019_report.html: section 二 is
 one table of sub-tables, section 三 has the note cell colspan=3 rowspan=3 and 7 value cells a row,
 section 四 has the three-row header over 15 value cells.
@@ -9,10 +9,8 @@ section 四 has the three-row header over 15 value cells.
     >>> grid["3.7"]["总计"], grid["4"]["自然人"]
     (2, 0)
 """
-import json
-from pathlib import Path
+from archive.templates import template as _registered
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "archive" / "data"
 APPLICANTS = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
 TOTAL = "总计"
 RESULTS = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
@@ -20,7 +18,7 @@ PROCEEDINGS = ["行政复议", "未经复议直接起诉", "复议后起诉"]
 
 
 def template(template_id: str) -> dict:
-    return json.loads((TEMPLATES / f"template_{template_id}.json").read_text(encoding="utf-8"))
+    return _registered(template_id)
 
 
 def s3_rows(template_id: str) -> list[dict]:

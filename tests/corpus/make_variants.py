@@ -131,6 +131,59 @@ def expected_values(m: dict) -> list[dict]:
     return out
 
 
+# ------------------------------------------------------------------ reworded rows
+
+# The 2024 wording of section 三 (same rows as the 2021 form, reworded): what the rows are
+# printed as in the reports the parser had not seen (issue 13). Expected values keep the
+# template's canonical labels: the archive stores labels in the template's wording.
+WORDING_2024 = {
+    "3.3.3": "3.危及国家安全、公共安全、经济安全、社会稳定",
+    "3.3.5": "5.属于内部事务信息",
+    "3.3.6": "6.属于过程性信息",
+    "3.5.5": "5.要求行政机关确认或者重新出具已获取信息",
+    "3.6.1": "1.申请人无正当理由逾期不补正，行政机关不再处理其政府信息公开申请",
+    "3.6.2": "2.申请人逾期未按收费通知要求缴纳费用，行政机关不再处理其政府信息公开申请",
+    "4": "四、结转下一年度继续办理",
+}
+
+
+def label(m: dict, row: dict) -> str:
+    """A section 三 row's label as this report prints it."""
+    return m.get("wording", {}).get(row["row_code"], row["label"])
+
+
+def reworded(html_text: str, m: dict) -> str:
+    """An HTML table with the report's own wording of the section 三 rows."""
+    for r in tables.s3_rows(m["template"]):
+        if r["row_code"] in m.get("wording", {}):
+            html_text = html_text.replace(f"<p>{r['label']}</p>", f"<p>{label(m, r)}</p>")
+    return html_text
+
+
+def wording_2024_item(item: dict) -> dict:
+    """A 2021-form report in the 2024 wording, with requests in the reworded rows."""
+    item = copy.deepcopy(item)
+    person = item["s3"].setdefault("自然人", {})
+    for code in ("3.3.3", "3.3.5", "3.3.6", "3.5.5", "3.6.1", "3.6.2"):
+        person[code] = person.get(code, 0) + 1
+    person["1"] = person.get("1", 0) + 6
+    person["2"] = person.get("2", 0) + 2      # carried over, so that 四 (reworded) is not 0
+    return item
+
+
+def shaped_2019_item(item: dict, s2_from: dict) -> dict:
+    """A report on a 2021-form year printed with the 2019-shaped table (section 二 of the
+    2019 form, 三 with a single （六）其他处理 row)."""
+    item = copy.deepcopy(item)
+    item["template"] = "2019"
+    item["s2"] = copy.deepcopy(s2_from["s2"])
+    for column in item["s3"].values():
+        other = sum(column.pop(code, 0) for code in ("3.6.1", "3.6.2", "3.6.3"))
+        if other:
+            column["3.6"] = other
+    return item
+
+
 # ------------------------------------------------------------------ planted inconsistencies
 
 def plant(m: dict, rule: str) -> None:
@@ -170,9 +223,9 @@ def table_rows(m: dict, which: str, glue_units: bool = False) -> list[list[str]]
         rows = [[note, "申请人情况"], ["自然人", "法人或其他组织", "总计"], tables.APPLICANTS[1:]]
         for r in tables.s3_rows(t):
             if r["kind"] == "group":
-                rows.append([r["label"]])
+                rows.append([label(m, r)])
             else:
-                rows.append([r["label"], *(num(m["s3"][r["row_code"]][a]) for a in APPLICANTS)])
+                rows.append([label(m, r), *(num(m["s3"][r["row_code"]][a]) for a in APPLICANTS)])
         return rows
     return [["行政复议", "行政诉讼"], [*tables.RESULTS, "未经复议直接起诉", "复议后起诉"],
             tables.RESULTS * 2,
@@ -214,7 +267,7 @@ def html_table(m: dict, which: str) -> str:
     if which == "s2":
         return tables.s2_table(t, m["s2"])
     if which == "s3":
-        return tables.s3_table(t, m["s3"])
+        return reworded(tables.s3_table(t, m["s3"]), m)
     if which == "s4":
         return tables.s4_table(m["s4"])
     return tables.legacy_table(m["legacy_label"], m["legacy"])
@@ -305,11 +358,11 @@ def docx_table(document, m: dict, which: str):
             for c, a in enumerate(APPLICANTS):
                 table.cell(row, 3 + c).text = str(m["s3"][r["row_code"]][a])
             if not r["row_code"].startswith("3."):
-                _merge(table, row, 0, row, 2, r["label"])
+                _merge(table, row, 0, row, 2, label(m, r))
             elif r["parent"] in groups:
-                table.cell(row, 2).text = r["label"]
+                table.cell(row, 2).text = label(m, r)
             else:
-                _merge(table, row, 1, row, 2, r["label"])
+                _merge(table, row, 1, row, 2, label(m, r))
         _merge(table, 3 + result_rows[0], 0, 3 + result_rows[-1], 0, "三、本年度办理结果")
     table.style = "Table Grid"
 
@@ -415,12 +468,14 @@ def build(make_pdf: bool = True) -> list[str]:
         write(f"portal_{pid}", "page.html", page.body, exp)
         made.append(f"portal_{pid}")
 
-    def variant(case_id, pid, form, fmt, render, failing=(), mutate=None, **kw):
-        m = model(base[pid][1])
+    def variant(case_id, pid, form, fmt, render, failing=(), mutate=None, item=None, **kw):
+        m = model(item or base[pid][1])
         if mutate:
             mutate(m)
         if base[pid][1].get("inconsistent"):
             failing = tuple(failing) + ("balance",)
+        if any(v < 0 for row in m.get("s3", {}).values() for v in row.values() if v is not None):
+            failing = tuple(failing) + ("non_negative",)   # the document prints a negative count
         filename, data = render(m)
         exp = case(m, form, fmt, failing, **kw)
         exp["content_type"] = {"html": "text/html; charset=utf-8", "txt": "text/plain; charset=utf-8",
@@ -482,6 +537,18 @@ def build(make_pdf: bool = True) -> list[str]:
     # 5. DOCX
     for pid in ("pt2022", "tx2020", "mc2016", "cn2022"):
         variant(f"docx_{pid}", pid, "docx", "docx", lambda m: ("report.docx", _docx_bytes(m)))
+    # 5b. rows reworded (the 2024 wording of the 2021 form) and a 2023 report printed with
+    #     the 2019-shaped table (its template is the table's, and template_matches_year fails)
+    for case_id, pid, form, fmt, render in [
+            ("wording2024_docx_cn2022", "cn2022", "docx", "docx", lambda m: ("report.docx", _docx_bytes(m))),
+            ("wording2024_html_mc2022", "mc2022", "html", "html", page())]:
+        variant(case_id, pid, form, fmt, render, item=wording_2024_item(base[pid][1]),
+                mutate=lambda m: m.update(wording=WORDING_2024),
+                note="section 三 in the 2024 wording (same rows as the 2021 form, reworded)")
+    variant("shape2019_html_tx-czj2023", "tx-czj2023", "html", "html", page(),
+            item=shaped_2019_item(base["tx-czj2023"][1], base["tx2020"][1]),
+            failing=("template_matches_year",),
+            note="a 2023 report printed with the 2019-shaped table (section 二 from the 2019 form)")
     # 6. PDF (Chromium); the committed files are kept with --no-pdf
     for pid in ("mc2022", "lk2020", "pt2013", "tx-czj2023"):
         case_id = f"pdf_{pid}"
