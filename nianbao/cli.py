@@ -10,8 +10,9 @@ The stages: the crawl (Scrapy) fetches and keeps raw documents; the parse stage 
 them in sandboxed worker processes with limits; Datasette publishes the tables parsing
 materialised. This module only wires them.
 
-Exit codes: 0 done; 1 done, but some pages or documents failed, or a portal reached its
-page budget (see the ``pages``, ``document_parses`` and ``crawl_runs`` tables); 2 bad
+Exit codes: 0 done; 1 done, but some pages or documents failed, a portal reached its page
+budget, or a portal raised a layout-changed alarm (see the ``pages``, ``document_parses``,
+``crawl_runs`` and ``alarms`` tables); 2 bad
 usage (one line says why; nothing written); 3 another crawl holds the archive's lock.
 """
 
@@ -130,7 +131,7 @@ def _finish_crawl(db: str, stats: dict, parsed) -> int:
                            **({"exit_status": "errors"} if failed_documents else {}))
     archive.close()
     failed = (stats.get("finish_reason") != "finished" or stats.get("nianbao/errors")
-              or stats.get("nianbao/budget_refused") or failed_documents)
+              or stats.get("nianbao/budget_refused") or failed_documents or stats.get("nianbao/alarms"))
     return EXIT_FAILURES if failed else EXIT_OK
 
 
