@@ -21,7 +21,8 @@ from collections import Counter, defaultdict
 from urllib.parse import urlsplit
 
 from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (CannotResolveHostError, DownloadConnectionRefusedError, DownloadFailedError,
+                               DownloadTimeoutError, IgnoreRequest)
 from twisted.internet import error as twisted_errors
 from twisted.web._newclient import ResponseNeverReceived
 
@@ -30,7 +31,9 @@ from crawler.scope import ScopeDNSRefusal
 
 logger = logging.getLogger(__name__)
 
-CONNECTION_FAILURES = (twisted_errors.DNSLookupError, twisted_errors.ConnectError,
+# Scrapy 2.19 wraps Twisted's errors in its own (the Twisted one is the __cause__).
+CONNECTION_FAILURES = (CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError,
+                       DownloadFailedError, twisted_errors.DNSLookupError, twisted_errors.ConnectError,
                        twisted_errors.TimeoutError, twisted_errors.ConnectingCancelledError,
                        ResponseNeverReceived)
 # What Chromium says when it cannot reach a host (playwright raises its own Error).
@@ -48,8 +51,8 @@ def host_of(url: str) -> str:
 
 
 def is_connection_failure(exception: BaseException) -> bool:
-    if isinstance(exception, ScopeDNSRefusal):  # refused by policy, the host may be fine
-        return False
+    if isinstance(exception, ScopeDNSRefusal) or isinstance(exception.__cause__, ScopeDNSRefusal):
+        return False  # refused by policy: the host may be fine
     if isinstance(exception, CONNECTION_FAILURES):
         return True
     return type(exception).__module__.startswith("playwright") and \
