@@ -28,7 +28,7 @@ from importlib import resources
 from pathlib import Path
 
 from archive.limits import Limits
-from crawler.portals import PortalsFileError, read_portals
+from crawler.portals import PortalsFileError, SelectionError, read_portals, select_portals, write_portals
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 DEFAULT_WORKERS = max(1, min(4, (os.cpu_count() or 2)))
@@ -51,16 +51,31 @@ def _archive_path(db: str, must_exist: bool = False) -> str:
 
 def crawl(portals: str, db: str, *, log_file: str | None = None, settings: dict | None = None,
           resume: bool = False, parse: bool = True, workers: int = DEFAULT_WORKERS,
-          limits: Limits = Limits()) -> int:
+          limits: Limits = Limits(), province: str | None = None, level: str | None = None,
+          limit: int | None = None) -> int:
     """Crawl every portal of the portals file into the archive, parsing alongside unless
     ``parse`` is false; returns an exit code. With ``resume``, the crawl keeps its queue in
-    ``DB.job`` (Scrapy JOBDIR) and a crawl that was killed continues where it stopped."""
+    ``DB.job`` (Scrapy JOBDIR) and a crawl that was killed continues where it stopped.
+    ``province``, ``level`` and ``limit`` select portals of the file (see ``select_portals``)."""
     try:
-        read_portals(portals)
+        listed = read_portals(portals)
+        selected = select_portals(listed, province, level, limit)
         _archive_path(db)
-    except (PortalsFileError, UsageError) as error:
+    except (PortalsFileError, SelectionError, UsageError) as error:
         print(f"nianbao: {error}", file=sys.stderr)
         return EXIT_USAGE
+    if len(selected) == len(listed):
+        return _crawl(portals, db, log_file, settings, resume, parse, workers, limits)
+    handle, selection = tempfile.mkstemp(prefix="nianbao-portals-", suffix=".csv")
+    os.close(handle)
+    try:
+        write_portals(selected, selection)
+        return _crawl(selection, db, log_file, settings, resume, parse, workers, limits)
+    finally:
+        os.unlink(selection)
+
+
+def _crawl(portals, db, log_file, settings, resume, parse, workers, limits) -> int:
     lock = open(f"{db}.lock", "w")
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -255,6 +270,9 @@ def main(argv=None) -> int:
     c = commands.add_parser("crawl", help="fetch the portals' reports into the archive, and parse them")
     c.add_argument("--portals", required=True, help="CSV with name,url[,region_code,province,city,level]")
     c.add_argument("--db", required=True, help="the archive (SQLite file)")
+    c.add_argument("--province", help="only the portals of this province, as the file writes it (广东省)")
+    c.add_argument("--level", help="only the portals of this level, as the file writes it (province, city, county)")
+    c.add_argument("--limit", type=int, help="only the first N portals (after --province and --level)")
     c.add_argument("--log-file", help="write the crawl log here instead of the terminal")
     c.add_argument("--no-robots", action="store_true", help="do not obey robots.txt")
     c.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
@@ -287,7 +305,7 @@ def main(argv=None) -> int:
                 overrides["ROBOTSTXT_OBEY"] = False
             return crawl(args.portals, args.db, log_file=args.log_file, settings=overrides,
                          resume=args.resume, parse=not args.no_parse, workers=args.workers,
-                         limits=_limits(args))
+                         limits=_limits(args), province=args.province, level=args.level, limit=args.limit)
         if args.command in ("parse", "reparse"):
             code, counts = parse(args.db, workers=args.workers, limits=_limits(args),
                                  everything=args.command == "reparse" or args.all)
