@@ -172,3 +172,42 @@ def test_an_unchanged_second_crawl_raises_nothing(tmp_path):
     assert conn.execute("SELECT reports_listed, reports_new FROM portal_runs ORDER BY run_id").fetchall() == \
         [(4, 4), (4, 0)]
     assert conn.execute("SELECT count(*) FROM alarms").fetchone()[0] == 0
+
+
+# -- where the operator looks: Datasette's home page and the alarms query ------------------------
+
+def test_the_alarms_are_on_the_home_page_and_in_a_canned_query(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, free_port, get_json, wait_for_http
+
+    db = tmp_path / "archive.db"
+    archive = Archive(db)
+    archive.save_portals([type("P", (), {"name": "示例县", "url": "http://127.0.0.1:9/", "host": "127.0.0.1:9",
+                                          "region_code": "", "province": "", "city": "", "level": ""})()])
+    first, second = archive.start_run(1), archive.start_run(1)
+    archive.save_portal_runs([GOOD.row(first), run(0, column=False).row(second)])
+    archive.save_alarms(second, layout_alarms(run(0, column=False), GOOD))
+    archive.close()
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "nianbao.cli", "serve", "--db", str(db), "--port", str(port)],
+                              cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(url + "/-/versions.json")
+        import urllib.request
+
+        home = urllib.request.urlopen(url + "/", timeout=30).read().decode("utf-8")
+        assert "The last crawl raised 2 layout-changed alarms" in home
+        assert "/archive/layout_alarms" in home and "/archive/alarms" in home
+        rows = get_json(url + "/archive/layout_alarms.json?_shape=array")
+        assert [(r["portal"], r["kind"], r["before"], r["after"]) for r in rows] == \
+            [("示例县", "column_missing", 1, 0), ("示例县", "no_reports", 10, 0)]
+        table = get_json(url + "/archive/alarms.json?_shape=array&_sort=kind")
+        assert len(table) == 2
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
