@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.exceptions import (CannotResolveHostError, DownloadConnectionRefusedError, DownloadFailedError,
-                               DownloadTimeoutError, IgnoreRequest)
+                               DownloadTimeoutError, IgnoreRequest, NotConfigured)
 from twisted.internet import error as twisted_errors
 from twisted.web._newclient import ResponseNeverReceived
 
@@ -117,6 +117,8 @@ class DeadHosts:
 
     @classmethod
     def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("NIANBAO_DEAD_HOSTS", True):
+            raise NotConfigured("NIANBAO_DEAD_HOSTS is off")
         return cls(crawler)
 
     def process_request(self, request):

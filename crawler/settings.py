@@ -29,6 +29,7 @@ DNS_TIMEOUT = 20
 # Dead hosts (crawler/portal_runs.py DeadHosts): a host that fails at the connection level (DNS,
 # refused, timeout) before answering anything is given up on at once, its queued requests
 # dropped; one that answered earlier in the run, after this many such failures in a row.
+NIANBAO_DEAD_HOSTS = True
 NIANBAO_DEAD_HOST_FAILURES = 3
 RETRY_ENABLED = True
 RETRY_TIMES = 2
