@@ -97,7 +97,7 @@ class ArchivePipeline:
         stats.set_value("nianbao/budget_refused", sum(over_budget.values()))
         stats.set_value("nianbao/reports_fetched", self.counts["reports_fetched"])
         stats.set_value("nianbao/reports_changed", self.counts["reports_new"] + self.counts["reports_changed"])
-        alarms = self.portal_runs(spider, complete=reason == "finished")
+        alarms = self.portal_runs(spider, finished=reason == "finished", over_budget=over_budget)
         stats.set_value("nianbao/alarms", len(alarms))
         if over_budget:
             budget = self.crawler.settings.getint("NIANBAO_PAGE_BUDGET")
@@ -107,8 +107,10 @@ class ArchivePipeline:
         logger.info("archive %s: %s", self.crawler.settings.get("ARCHIVE_DB"), dict(self.counts))
         self.archive.db.conn.close()
 
-    def portal_runs(self, spider, complete: bool) -> list:
-        """Record what this run saw of each portal; raise, store and log the alarms."""
+    def portal_runs(self, spider, finished: bool, over_budget: dict) -> list:
+        """Record what this run saw of each portal; raise, store and log the alarms. A portal
+        seen only in part (the run shut down, or the portal reached its page budget) is recorded
+        as incomplete: it raises no alarm and is no baseline for later runs."""
         recorder = RunRecorder.of(self.crawler)
         runs = []
         for portal in spider.portals:
@@ -117,7 +119,8 @@ class ArchivePipeline:
                 portal.name, reports_listed=len(recorder.listed.get(portal.name, ())),
                 reports_new=seen["reports_new"], lists_read=seen["lists_read"], renders=seen["renders"],
                 failures=seen["failures"], report_column_found=bool(seen["report_column_found"]),
-                unreachable=recorder.unreachable(portal), complete=complete))
+                unreachable=recorder.unreachable(portal),
+                complete=finished and portal.name not in over_budget))
         last_good = self.archive.last_good_portal_runs(self.run_id)
         alarms = [alarm for run in runs for alarm in layout_alarms(run, _portal_run(last_good.get(run.portal)))]
         self.archive.save_portal_runs([run.row(self.run_id) for run in runs])
