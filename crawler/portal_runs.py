@@ -24,18 +24,17 @@ from scrapy import Request
 from scrapy.exceptions import (CannotResolveHostError, DownloadConnectionRefusedError, DownloadFailedError,
                                DownloadTimeoutError, IgnoreRequest, NotConfigured)
 from twisted.internet import error as twisted_errors
-from twisted.web._newclient import ResponseNeverReceived
 
 from crawler.discover import canonical_url
 from crawler.scope import ScopeDNSRefusal
 
 logger = logging.getLogger(__name__)
 
-# Scrapy 2.19 wraps Twisted's errors in its own (the Twisted one is the __cause__).
+# Scrapy 2.19 wraps Twisted's errors in its own (the Twisted one is the __cause__); a
+# connection closed without an answer (ResponseNeverReceived) is a DownloadFailedError.
 CONNECTION_FAILURES = (CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError,
                        DownloadFailedError, twisted_errors.DNSLookupError, twisted_errors.ConnectError,
-                       twisted_errors.TimeoutError, twisted_errors.ConnectingCancelledError,
-                       ResponseNeverReceived)
+                       twisted_errors.TimeoutError, twisted_errors.ConnectingCancelledError)
 # What Chromium says when it cannot reach a host (playwright raises its own Error).
 BROWSER_CONNECTION_FAILURES = ("ERR_NAME_NOT_RESOLVED", "ERR_CONNECTION_REFUSED", "ERR_CONNECTION_TIMED_OUT",
                                "ERR_ADDRESS_UNREACHABLE", "ERR_CONNECTION_RESET", "ERR_TIMED_OUT")

@@ -1,5 +1,5 @@
-"""Dead hosts: a fleet on loopback with a refused port, a server that never answers, a name that
-resolves nowhere, a slow host and a healthy one. The crawl finishes, the live portals' reports
+"""Dead hosts: a fleet on loopback with a refused port, a server that never answers, one that
+hangs up at once, a name that resolves nowhere, a slow host and a healthy one. The crawl finishes, the live portals' reports
 are archived, the dead ones are recorded, and a dead host is asked once, not retried."""
 
 from __future__ import annotations
@@ -110,8 +110,9 @@ def serving(answer, delay=0.0):
 
 
 @contextmanager
-def never_answering():
-    """Accepts every connection and never says a word. Yields (url, connections accepted)."""
+def never_answering(hang_up: bool = False):
+    """Accepts every connection and never says a word (``hang_up``: closes it at once).
+    Yields (url, connections accepted)."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
@@ -122,6 +123,8 @@ def never_answering():
         while not stop.is_set():
             try:
                 accepted.append(listener.accept()[0])
+                if hang_up:
+                    accepted[-1].close()
             except (socket.timeout, OSError):
                 continue
 
@@ -141,16 +144,16 @@ def never_answering():
 def test_a_fleet_with_dead_and_slow_hosts_finishes_and_records_the_dead(tmp_path):
     healthy, slow = Layout(reports=3), Layout(reports=2)
     with serving(healthy.answer) as healthy_url, serving(slow.answer, delay=1.0) as slow_url, \
-            never_answering() as (silent_url, accepted):
+            never_answering() as (silent_url, accepted), never_answering(hang_up=True) as (rude_url, hung_up):
         fleet = {"健康县": healthy_url, "迟缓县": slow_url, "拒绝县": f"http://127.0.0.1:{free_port()}/",
-                 "沉默县": silent_url, "无名县": "http://www.nianbao-dead.invalid/"}
+                 "沉默县": silent_url, "挂断县": rude_url, "无名县": "http://www.nianbao-dead.invalid/"}
         csv_path = tmp_path / "portals.csv"
         csv_path.write_text("name,url\n" + "".join(f"{n},{u}\n" for n, u in fleet.items()), encoding="utf-8")
         db = tmp_path / "archive.db"
         result = run_cli("crawl", "--portals", csv_path, "--db", db, "--log-file", tmp_path / "crawl.log",
                          "--no-parse", "-s", "DOWNLOAD_TIMEOUT=3", "-s", "AUTOTHROTTLE_START_DELAY=0",
                          timeout=240)
-        connections_to_silent = len(accepted)
+        connections_to_silent, connections_hung_up = len(accepted), len(hung_up)
     log = (tmp_path / "crawl.log").read_text(encoding="utf-8")
     assert result.returncode == 1, result.stderr + log  # done, with failures recorded
     conn = sqlite3.connect(db)
@@ -162,9 +165,10 @@ def test_a_fleet_with_dead_and_slow_hosts_finishes_and_records_the_dead(tmp_path
     assert "ConnectionRefusedError" in runs["拒绝县"][1]
     assert "TimeoutError" in runs["沉默县"][1]
     assert "CannotResolveHostError" in runs["无名县"][1]
+    assert "DownloadFailedError" in runs["挂断县"][1]
     # robots.txt failed first; the home page was then not asked for, and nothing was retried
-    assert connections_to_silent == 1
-    for portal in ("拒绝县", "沉默县", "无名县"):
+    assert connections_to_silent == 1 and connections_hung_up == 1
+    for portal in ("拒绝县", "沉默县", "挂断县", "无名县"):
         (error,) = conn.execute("SELECT error FROM pages WHERE portal = ?", [portal]).fetchone()
         assert error.startswith("DeadHost: host ") and "unreachable" in error
-    assert sum("its other requests are dropped" in line for line in log.splitlines()) == 3
+    assert sum("its other requests are dropped" in line for line in log.splitlines()) == 4
