@@ -1,8 +1,10 @@
 """The portals file: which county portals to crawl.
 
-A CSV with the columns ``name,url`` and optionally ``region_code,province,city,level``.
-Lines starting with ``#`` are comments. Every problem is reported with its line
-number before anything is crawled.
+A CSV with the columns ``name,url`` and optionally ``region_code,province,city,level``, in
+any order (the national registry ``portals/registry.csv`` writes
+``name,url,province,city,level,region_code``). Lines starting with ``#`` are comments. Every
+problem is reported with its line number before anything is crawled. :func:`select_portals`
+takes a province, a level and a number of them (``nianbao crawl --province --level --limit``).
 
 >>> import io
 >>> read_portals(io.StringIO("name,url\\n始兴县,http://www.sxxzf.gov.cn/\\n"))[0].host
