@@ -104,12 +104,23 @@ CREATE TABLE IF NOT EXISTS unaligned_rows (
     source_table INTEGER, source_row INTEGER, label TEXT, cells TEXT
 );
 CREATE TABLE IF NOT EXISTS archive_meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS portal_runs (
+    run_id INTEGER, portal TEXT, reports_listed INTEGER DEFAULT 0, reports_new INTEGER DEFAULT 0,
+    lists_read INTEGER DEFAULT 0, renders INTEGER DEFAULT 0, failures INTEGER DEFAULT 0,
+    report_column_found INTEGER DEFAULT 0, unreachable TEXT, complete INTEGER DEFAULT 1,
+    PRIMARY KEY (run_id, portal)
+);
+CREATE TABLE IF NOT EXISTS alarms (
+    id INTEGER PRIMARY KEY, run_id INTEGER, portal TEXT, kind TEXT, before INTEGER, after INTEGER,
+    message TEXT, raised_at TEXT, UNIQUE (run_id, portal, kind)
+);
 CREATE INDEX IF NOT EXISTS checks_report ON checks(report_id);
 CREATE INDEX IF NOT EXISTS unaligned_rows_report ON unaligned_rows(report_id);
 CREATE INDEX IF NOT EXISTS reports_year ON reports(year);
 CREATE INDEX IF NOT EXISTS section_spans_report ON section_spans(report_id, position);
 CREATE INDEX IF NOT EXISTS fetched_reports_pending ON fetched_reports(parser_version);
 CREATE INDEX IF NOT EXISTS report_documents_url ON report_documents(url);
+CREATE INDEX IF NOT EXISTS portal_runs_portal ON portal_runs(portal, run_id);
 """
 # A section's text is a span of reports.text (stored once); text is kept in section_spans only
 # where a section is not a span of it.
@@ -372,6 +383,34 @@ class Archive:
         columns = ", ".join(f"{name} = ?" for name in counts)
         with self.transaction():
             self.db.execute(f"UPDATE crawl_runs SET {columns} WHERE id = ?", [*counts.values(), run_id])
+
+    def save_portal_runs(self, rows: list[dict]) -> None:
+        """What one run saw of each portal (``crawler.alarms.PortalRun.row``); idempotent."""
+        if not rows:
+            return
+        columns = list(rows[0])
+        with self.transaction():
+            self.db.conn.executemany(
+                f"INSERT OR REPLACE INTO portal_runs({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' * len(columns))})", [[row[c] for c in columns] for row in rows])
+
+    def last_good_portal_runs(self, before_run: int) -> dict[str, dict]:
+        """Each portal's last good run before ``before_run``: the newest complete run that
+        listed reports. {portal: row}."""
+        cursor = self.db.execute(
+            "SELECT p.* FROM portal_runs p JOIN (SELECT portal, max(run_id) AS run_id FROM portal_runs "
+            "WHERE run_id < ? AND complete = 1 AND reports_listed > 0 GROUP BY portal) g "
+            "ON g.portal = p.portal AND g.run_id = p.run_id", [before_run])
+        names = [d[0] for d in cursor.description]
+        return {row[names.index("portal")]: dict(zip(names, row)) for row in cursor.fetchall()}
+
+    def save_alarms(self, run_id: int, alarms) -> None:
+        """Alarms raised by a run (``crawler.alarms.Alarm``); raising the same one twice adds nothing."""
+        with self.transaction():
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO alarms(run_id, portal, kind, before, after, message, raised_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(run_id, a.portal, a.kind, a.before, a.after, a.message, now()) for a in alarms])
 
     def record_fetch(self, body: bytes | None, page: dict, fetch: dict | None = None) -> str | None:
         """One fetched (or failed) URL in one transaction: its body kept in ``documents``,

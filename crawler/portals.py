@@ -1,8 +1,10 @@
 """The portals file: which county portals to crawl.
 
-A CSV with the columns ``name,url`` and optionally ``region_code,province,city,level``.
-Lines starting with ``#`` are comments. Every problem is reported with its line
-number before anything is crawled.
+A CSV with the columns ``name,url`` and optionally ``region_code,province,city,level``, in
+any order (the national registry ``portals/registry.csv`` writes
+``name,url,province,city,level,region_code``). Lines starting with ``#`` are comments. Every
+problem is reported with its line number before anything is crawled. :func:`select_portals`
+takes a province, a level and a number of them (``nianbao crawl --province --level --limit``).
 
 >>> import io
 >>> read_portals(io.StringIO("name,url\\n始兴县,http://www.sxxzf.gov.cn/\\n"))[0].host
@@ -25,6 +27,10 @@ OPTIONAL = ("region_code", "province", "city", "level")
 
 class PortalsFileError(ValueError):
     """The portals file cannot be used; the message names the line."""
+
+
+class SelectionError(ValueError):
+    """A filter names a value the portals file does not have; the message lists the valid ones."""
 
 
 @dataclass(frozen=True)
@@ -96,3 +102,43 @@ def read_portals(source) -> list[Portal]:
     if not portals:
         raise PortalsFileError(f"{label}: no portals listed")
     return portals
+
+
+def select_portals(portals: list[Portal], province: str | None = None, level: str | None = None,
+                   limit: int | None = None) -> list[Portal]:
+    """The portals of one province and/or level (values as the file writes them, e.g. 广东省,
+    county), the first ``limit`` of them. A value the file does not have is refused with the
+    values it does have.
+
+    >>> ps = [Portal("始兴县", "http://a.gov.cn/", province="广东省", level="county"),
+    ...       Portal("韶关市", "http://b.gov.cn/", province="广东省", level="city")]
+    >>> [p.name for p in select_portals(ps, province="广东省", level="county")]
+    ['始兴县']
+    >>> select_portals(ps, level="town")
+    Traceback (most recent call last):
+    crawler.portals.SelectionError: unknown level 'town'; valid values: city, county
+    """
+    within = ""
+    for column, wanted in (("province", province), ("level", level)):
+        if wanted is None:
+            continue
+        valid = sorted({getattr(p, column) for p in portals} - {""})
+        if wanted not in valid:
+            raise SelectionError(f"unknown {column} {wanted!r}{within}; valid values: "
+                                 f"{', '.join(valid) if valid else f'none (the file has no {column} column values)'}")
+        portals = [p for p in portals if getattr(p, column) == wanted]
+        within = f" in {column} {wanted}"
+    if limit is not None:
+        if limit < 1:
+            raise SelectionError(f"--limit must be at least 1, not {limit}")
+        portals = portals[:limit]
+    return portals
+
+
+def write_portals(portals: list[Portal], path) -> None:
+    """A portals file naming exactly these portals (``read_portals`` reads it back)."""
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([*REQUIRED, *OPTIONAL])
+        for p in portals:
+            writer.writerow([p.name, p.url, *(getattr(p, c) for c in OPTIONAL)])

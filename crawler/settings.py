@@ -25,6 +25,12 @@ AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
+DNS_TIMEOUT = 20
+# Dead hosts (crawler/portal_runs.py DeadHosts): a host that fails at the connection level (DNS,
+# refused, timeout) before answering anything is given up on at once, its queued requests
+# dropped; one that answered earlier in the run, after this many such failures in a row.
+NIANBAO_DEAD_HOSTS = True
+NIANBAO_DEAD_HOST_FAILURES = 3
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_BACKOFF_BASE = 2.0   # seconds before the first retry, doubled for each further one
@@ -59,6 +65,12 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RetryBackoff": 540,
     "crawler.middlewares.ConditionalRequests": 560,
     "crawler.middlewares.EncodingFix": 570,
+    # above RetryMiddleware (550): sees a connection failure before it is retried
+    "crawler.portal_runs.DeadHosts": 590,
+}
+# Report links listed per portal, for portal_runs and the layout-changed alarms.
+SPIDER_MIDDLEWARES = {
+    "crawler.portal_runs.ListedReports": 950,
 }
 # AutoThrottle, but a 304 paces the crawl like a 200 (crawler/throttle.py).
 EXTENSIONS = {

@@ -10,8 +10,9 @@ The stages: the crawl (Scrapy) fetches and keeps raw documents; the parse stage 
 them in sandboxed worker processes with limits; Datasette publishes the tables parsing
 materialised. This module only wires them.
 
-Exit codes: 0 done; 1 done, but some pages or documents failed, or a portal reached its
-page budget (see the ``pages``, ``document_parses`` and ``crawl_runs`` tables); 2 bad
+Exit codes: 0 done; 1 done, but some pages or documents failed, a portal reached its page
+budget, or a portal raised a layout-changed alarm (see the ``pages``, ``document_parses``,
+``crawl_runs`` and ``alarms`` tables); 2 bad
 usage (one line says why; nothing written); 3 another crawl holds the archive's lock.
 """
 
@@ -29,7 +30,7 @@ from importlib import resources
 from pathlib import Path
 
 from archive.limits import Limits
-from crawler.portals import PortalsFileError, read_portals
+from crawler.portals import PortalsFileError, SelectionError, read_portals, select_portals, write_portals
 from nianbao.console import Progress, Summary, show
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
@@ -57,20 +58,39 @@ def default_log(db: str) -> str:
 
 def crawl(portals: str, db: str, *, log_file: str | None = None, settings: dict | None = None,
           resume: bool = False, parse: bool = True, workers: int = DEFAULT_WORKERS,
-          limits: Limits = Limits(), output: str = "text", verbose: bool = False) -> int:
+          limits: Limits = Limits(), output: str = "text", verbose: bool = False,
+          province: str | None = None, level: str | None = None, limit: int | None = None) -> int:
     """Crawl every portal of the portals file into the archive, parsing alongside unless
     ``parse`` is false; returns an exit code. With ``resume``, the crawl keeps its queue in
     ``DB.job`` (Scrapy JOBDIR) and a crawl that was killed continues where it stopped.
+    ``province``, ``level`` and ``limit`` select portals of the file (see ``select_portals``).
     The Scrapy log goes to ``log_file`` (default: beside the archive, ``DB.crawl.log``), or
     with ``verbose`` to the terminal; the terminal gets a progress line and a summary
     (``output``: text, json or quiet)."""
     started = time.monotonic()
     try:
         listed = read_portals(portals)
+        selected = select_portals(listed, province, level, limit)
         _archive_path(db)
-    except (PortalsFileError, UsageError) as error:
+    except (PortalsFileError, SelectionError, UsageError) as error:
         print(f"nianbao: {error}", file=sys.stderr)
         return EXIT_USAGE
+    if log_file is None and not verbose:
+        log_file = default_log(db)
+    options = dict(log_file=log_file, settings=settings, resume=resume, parse=parse, workers=workers,
+                   limits=limits, output=output, started=started)
+    if len(selected) == len(listed):
+        return _crawl(portals, db, len(selected), **options)
+    handle, selection = tempfile.mkstemp(prefix="nianbao-portals-", suffix=".csv")
+    os.close(handle)
+    try:
+        write_portals(selected, selection)
+        return _crawl(selection, db, len(selected), **options)
+    finally:
+        os.unlink(selection)
+
+
+def _crawl(portals, db, count, *, log_file, settings, resume, parse, workers, limits, output, started) -> int:
     lock = open(f"{db}.lock", "w")
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -85,8 +105,6 @@ def crawl(portals: str, db: str, *, log_file: str | None = None, settings: dict 
         if discard_if_damaged(settings["JOBDIR"]):
             print(f"nianbao: the saved queue in {db}.job was damaged; finding the pages again",
                   file=sys.stderr)
-    if log_file is None and not verbose:
-        log_file = default_log(db)
     try:
         from archive.store import Archive
 
@@ -99,7 +117,7 @@ def crawl(portals: str, db: str, *, log_file: str | None = None, settings: dict 
             stage.start()
         parsed_so_far = (lambda: sum(stage.counts[k] for k in PARSED_KINDS)) if stage else None
         stats = _run_spider(portals, db, log_file, settings,
-                            progress=(len(listed), parsed_so_far) if output != "quiet" else None)
+                            progress=(count, parsed_so_far) if output != "quiet" else None)
         try:
             parsed = stage.finish() if stage else None
         except Exception as error:  # what was fetched is kept; parsing can be run again
@@ -151,7 +169,7 @@ def _finish_crawl(db: str, stats: dict, parsed) -> int:
                            **({"exit_status": "errors"} if failed_documents else {}))
     archive.close()
     failed = (stats.get("finish_reason") != "finished" or stats.get("nianbao/errors")
-              or stats.get("nianbao/budget_refused") or failed_documents)
+              or stats.get("nianbao/budget_refused") or failed_documents or stats.get("nianbao/alarms"))
     return EXIT_FAILURES if failed else EXIT_OK
 
 
@@ -308,6 +326,8 @@ EXAMPLES = {
       continue a crawl that was killed; print the summary as JSON (for cron and scripts)
   nianbao crawl --portals portals.csv --db var/archive.db --no-parse -s NIANBAO_PAGE_BUDGET=500
       fetch only (parse later with `nianbao parse`), at most 500 pages a portal
+  nianbao crawl --portals portals/registry.csv --province 广东省 --level county --limit 20 --db var/gd.db
+      the first 20 county portals of Guangdong in the national registry
   nianbao crawl --portals portals.csv --db var/archive.db --verbose
       show Scrapy's log on the terminal instead of the log file""",
     "parse": """examples:
@@ -367,6 +387,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--portals", required=True,
                    help="CSV with name,url[,region_code,province,city,level] (one portal a line)")
     c.add_argument("--db", required=True, help="the archive (SQLite file; created if missing)")
+    c.add_argument("--province", help="only the portals of this province, as the file writes it (广东省)")
+    c.add_argument("--level", help="only the portals of this level, as the file writes it (province, city, county)")
+    c.add_argument("--limit", type=int, help="only the first N portals (after --province and --level)")
     c.add_argument("--log-file", help="the crawl's log (default: beside the archive, DB.crawl.log)")
     c.add_argument("--verbose", action="store_true", help="Scrapy's log on the terminal instead of the log file")
     c.add_argument("--no-robots", action="store_true", help="do not obey robots.txt")
@@ -408,7 +431,8 @@ def main(argv=None) -> int:
                 overrides["ROBOTSTXT_OBEY"] = False
             return crawl(args.portals, args.db, log_file=args.log_file, settings=overrides,
                          resume=args.resume, parse=not args.no_parse, workers=args.workers,
-                         limits=_limits(args), output=_output(args), verbose=args.verbose)
+                         limits=_limits(args), output=_output(args), verbose=args.verbose,
+                         province=args.province, level=args.level, limit=args.limit)
         if args.command in ("parse", "reparse"):
             started = time.monotonic()
             code, counts = parse(args.db, workers=args.workers, limits=_limits(args),

@@ -64,6 +64,8 @@ def test_page_budget_per_portal(portal, tmp_path):
         assert conn.execute("SELECT count(*) FROM fetches").fetchone()[0] == 3
         refused, portals, status = conn.execute(
             "SELECT budget_refused, over_budget, exit_status FROM crawl_runs").fetchone()
+        # seen only in part: no baseline for the layout-changed alarms, and raises none
+        assert conn.execute("SELECT complete FROM portal_runs").fetchall() == [(0,)]
     name = portals.split(" (")[0]
     assert refused >= 1 and portals == f"{name} ({refused})" and status == "errors"
     lines = [l for l in (tmp_path / "log").read_text().splitlines() if "page budget" in l]

@@ -372,7 +372,7 @@ async def _where_it_says(db, report_id: int, q: str):
 
 async def archive_facts(datasette) -> dict:
     """What the home page says about the archive's size and freshness (materialised in
-    ``archive_stats`` at the end of each parse run)."""
+    ``archive_stats`` at the end of each parse run), and the alarms of the latest crawl."""
     db = _database(datasette)
     try:
         rows = await _rows(db, "SELECT reports, first_year, last_year, portals, last_crawl FROM archive_stats")
@@ -380,6 +380,9 @@ async def archive_facts(datasette) -> dict:
         return {}
     facts = rows[0] if rows else {"reports": 0}
     facts["database"] = db.name
+    if await db.table_exists("alarms"):  # layout-changed alarms of the latest crawl run
+        latest = await _rows(db, "SELECT count(*) AS n FROM alarms WHERE run_id = (SELECT max(id) FROM crawl_runs)")
+        facts["alarms"] = latest[0]["n"]
     return facts
 
 
