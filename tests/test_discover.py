@@ -3,7 +3,9 @@
 import pytest
 
 from crawler.discover import (attachment_links, canonical_url, is_disclosure_nav, is_report_column, is_report_title,
-                              needs_browser, page_links, redirect_target, script_pager_urls)
+                              page_links, redirect_target)
+from crawler.lists.browser import needs_browser
+from crawler.lists.trs import script_pager_urls
 
 # Titles of real reports (corpus/pingtan list page, corpus/excerpts, pages_corpus_report_urls.md) and variants.
 REPORTS = [
