@@ -1,6 +1,6 @@
 """JSP list pagers that submit a form: ``<a href="javascript:goPage(2)">`` over
 ``<form action="list.jsp" method="post"><input name="pageNo" value="1">…``. The form's fields
-are sent with every page number up to the count the pager states (共5页, 第1/5页: the
+are sent with every later page number up to the count the pager states (共5页, 第1/5页: the
 ``pager`` ``page_count`` patterns of ``crawler/data/discovery.json``), GET or POST as the form
 says.
 
@@ -57,9 +57,7 @@ def next_pages(page):
     action = canonical_url(urljoin(page.url, form.get("action") or page.url))
     method = (form.get("method") or "GET").upper()
     requests = []
-    for k in range(1, min(total, MAX_PAGES) + 1):
-        if k == current:
-            continue
+    for k in range(current + 1, min(total, current + MAX_PAGES) + 1):  # the first page is the one linked
         data = urlencode([(name, k if name == key else value) for name, value in fields])
         if method == "POST":
             requests.append(PageRequest(action, NAME, method="POST", body=data,
