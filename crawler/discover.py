@@ -99,6 +99,16 @@ def is_agency_directory(text: str) -> bool:
     return is_disclosure_nav(text) and any(p.search(squeeze(text)) for p in spec["include"])
 
 
+def is_directory_group(text: str) -> bool:
+    """On a directory page, a link to a further directory: another agency directory
+    (部门信息公开目录) or a group of agencies (政府工作部门, 直属事业单位, 乡镇（街道）)."""
+    spec = patterns()["agency_directory"]
+    text = squeeze(text)
+    return is_agency_directory(text) or (
+        2 <= len(text) <= 12 and any(p.search(text) for p in spec["group"])
+        and not any(p.search(text) for p in spec["exclude"]) and not is_agency_name(text))
+
+
 def is_agency_name(text: str) -> bool:
     """A link named like a department or town (县财政局, 良口镇人民政府)."""
     spec = patterns()["agency_directory"]

@@ -142,3 +142,12 @@ def test_links_named_by_their_row_or_opened_by_script():
 def test_image_links_are_named_by_their_picture():
     links = page_links('<a href="/zwgk/"><img src="a.png" alt="政务公开"></a>', "http://h/")
     assert [(link.url, link.text) for link in links] == [("http://h/zwgk/", "政务公开")]
+
+
+@pytest.mark.parametrize("text,group", [
+    ("部门信息公开目录", True), ("政府工作部门", True), ("直属事业单位", True), ("乡镇（街道）", True), ("县直部门", True),
+    ("县财政局", False), ("良口镇人民政府", False), ("互动交流", False), ("办事服务", False), ("部门年报", False),
+])
+def test_directory_groups(text, group):
+    from crawler.discover import is_directory_group
+    assert is_directory_group(text) is group

@@ -22,15 +22,17 @@ from scrapy_playwright.page import PageMethod
 
 from crawler import lists
 from crawler.discover import (attachment_links, canonical_url, is_agency_directory, is_agency_name,
-                              is_attachment_url, is_disclosure_nav, is_report_column, is_report_title,
-                              page_links, redirect_target)
-from crawler.lists.browser import needs_browser
+                              is_attachment_url, is_directory_group, is_disclosure_nav, is_report_column,
+                              is_report_title, page_links, redirect_target)
 from crawler.items import FetchedDocument, PageRecord, ReportDocument
+from crawler.lists.browser import needs_browser
 from crawler.middlewares import NotDue, OutOfScope
 from crawler.scope import ScopeDNSRefusal, ScopePolicy
 from crawler.portals import read_portals
 
-NAV_DEPTH = 3          # home → 政务公开 → 政府信息公开 → …
+NAV_DEPTH = 3          # home → 政务公开 → 政府信息公开 → …; an agency's own directory the same again
+DIRECTORY_DEPTH = 4    # directories of agencies nested in directories (the page budget bounds them too)
+DIRECTORY_META = ("nav_depth", "agency_directory", "directory_depth")  # where a page sits on the way down
 LIST_KINDS = ("column", "list")
 LINK_SOURCE_VIA = {"script": "datastore", "iframe": "iframe", "json": "json"}
 
@@ -134,31 +136,35 @@ class ReportsSpider(scrapy.Spider):
         target = redirect_target(html, response.url)
         if target and target != canonical_url(response.url) and self.in_scope(target, portal):
             yield self.follow(portal, target, kind, link_text=meta["link_text"], via="redirect",
-                              nav_depth=meta.get("nav_depth", 0))
+                              **{key: meta[key] for key in DIRECTORY_META if key in meta})
         links = [link for link in page_links(html, response.url) if self.in_scope(link.url, portal)]
         reports = [link for link in links if is_report_title(link.text)]
         for link in reports:
             yield self.follow(portal, link.url, "report", link_text=link.text,
                               via=LINK_SOURCE_VIA.get(link.source, meta["via"]))
+        depth = meta.get("nav_depth", 0)
         for link in links:
             if link in reports:
                 continue
             if is_report_column(link.text):
                 yield self.follow(portal, link.url, "column", link_text=link.text)
-            elif kind not in LIST_KINDS and is_disclosure_nav(link.text) \
-                    and meta.get("nav_depth", 0) < NAV_DEPTH:
-                yield self.follow(portal, link.url, "nav", link_text=link.text,
-                                  nav_depth=meta.get("nav_depth", 0) + 1,
+            elif kind not in LIST_KINDS and is_disclosure_nav(link.text) and depth < NAV_DEPTH:
+                yield self.follow(portal, link.url, "nav", link_text=link.text, nav_depth=depth + 1,
                                   agency_directory=is_agency_directory(link.text))
             elif meta.get("agency_directory") and is_agency_name(link.text):
-                # a department's or town's own disclosure directory, one level down
-                yield self.follow(portal, link.url, "nav", link_text=link.text, nav_depth=NAV_DEPTH)
+                # a department's or town's own disclosure directory: its own way down to its column
+                yield self.follow(portal, link.url, "nav", link_text=link.text, nav_depth=0)
+            elif meta.get("agency_directory") and is_directory_group(link.text) \
+                    and meta.get("directory_depth", 0) < DIRECTORY_DEPTH:
+                # a directory nested in a directory (部门 → 部门信息公开目录 → 政府工作部门 → …)
+                yield self.follow(portal, link.url, "nav", link_text=link.text, nav_depth=NAV_DEPTH,
+                                  agency_directory=True, directory_depth=meta.get("directory_depth", 0) + 1)
         if kind in LIST_KINDS:
             yield from self.list_pages(response, html, links, reports)
         elif not links and not target and not meta.get("playwright") and needs_browser(html, 0):
             # a home or navigation page drawn entirely by scripts
             yield self.follow(portal, response.url, kind, link_text=meta["link_text"], via="browser",
-                              browser=True, nav_depth=meta.get("nav_depth", 0))
+                              browser=True, **{key: meta[key] for key in DIRECTORY_META if key in meta})
 
     def list_pages(self, response, html, links, reports):
         """The other pages of a list, as the list readers find them (``crawler/lists/``:
