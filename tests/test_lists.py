@@ -66,6 +66,7 @@ def test_a_page_showing_reports_is_not_probed_further():
     ("axios.post('/api/list', {pageNo: 1})", [("POST", "/api/list", {"pageNo": 1}, "json")]),
     ('var legacy = "/api/old.json";', [("GET", "/api/old.json", None, None)]),
     ("document.title = 'x'; show(1);", []),
+    ('fetch("/" + ["api", "column", el.getAttribute("data-column")].join("/") + "." + "js" + "on")', []),
 ])
 def test_script_calls(script, expected):
     assert [(c.method, c.url, c.body, c.body_format) for c in script_calls(script)] == expected

@@ -127,11 +127,17 @@ def value(text: str, names: dict):
     return PAGE
 
 
+def known_address(url) -> bool:
+    """A URL whose address is all written out: only a query value may be left to the page
+    (``"/" + parts.join("/") + ".json"`` is not: only a browser knows where it goes)."""
+    return isinstance(url, str) and bool(url.strip(PAGE)) and PAGE not in url.split("?", 1)[0]
+
+
 def _call(callee: str, args: list, names: dict) -> ScriptCall | None:
     values = [value(a, names) for a in args]
     options = next((v for v in values if isinstance(v, dict) and not isinstance(v, JsonBody)), {})
     url = values[0] if values and isinstance(values[0], str) else options.get("url")
-    if not isinstance(url, str) or not url.strip(PAGE):
+    if not known_address(url):
         return None
     method = "POST" if callee.endswith("post") else "GET"
     data = None
@@ -172,7 +178,7 @@ def script_calls(script: str) -> list[ScriptCall]:
     for found in DATA_URL.finditer(rest):  # a data address named anywhere else
         expression = split_top(rest, ",;", found.start(), stop=")}]")[0]
         url = value(expression[0], names) if expression else found.group(1)
-        if isinstance(url, str) and DATA_URL.search(f'"{url.split(PAGE)[0]}"'):
+        if known_address(url) and DATA_URL.search(f'"{url.split(PAGE)[0]}"'):
             calls.append(ScriptCall(url))
     unique = []
     for call in calls:
