@@ -112,6 +112,16 @@ def test_pages_follow_from_page_count_and_each_answer_asks_only_for_later_pages(
     assert after == []
 
 
+def test_a_huge_page_count_is_asked_for_a_window_at_a_time():
+    from crawler.lists.json_api import MAX_PAGES
+    first = first_request('$.getJSON("/api/list?page=" + n)')
+    _, more = read_answer("json", answer([2023], pageCount=10**9), first.url, first.state)
+    assert len(more) == MAX_PAGES and more[-1].url.endswith(f"page={MAX_PAGES + 1}")
+    assert read_answer("json", answer([2022], pageCount=10**9), more[0].url, more[0].state)[1] == []
+    _, window = read_answer("json", answer([2021], pageCount=10**9), more[-1].url, more[-1].state)
+    assert window[0].url.endswith(f"page={MAX_PAGES + 2}") and len(window) == MAX_PAGES
+
+
 def test_offsets_and_totals():
     first = first_request('$.get("/api/list.do?start=0&limit=10", show)')
     _, more = read_answer("json", answer([2023], totalCount=25), first.url, first.state)

@@ -28,5 +28,10 @@ def detect(page) -> bool:
     return not page.rendered and needs_browser(page.html, len(page.reports))
 
 
+def render(url: str) -> PageRequest:
+    """The request that has a column page rendered (also when another reader's probe failed)."""
+    return PageRequest(url, NAME, kind="column", browser=True)
+
+
 def next_pages(page):
-    return [PageRequest(page.url, NAME, kind="column", browser=True)]
+    return [render(page.url)]

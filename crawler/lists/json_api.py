@@ -7,8 +7,9 @@ way the script pages it.
   (``"/api/list?col=ndbg&page=" + page``) or in the body (``data: {col: 'ndbg', pageNo: 1}``).
 - The answer's paging is read from ``pageCount``, ``totalPage(s)``, ``total`` + ``pageSize``
   or ``hasNext``, wherever they sit among its objects (``{"data": {"totalPage": 3, …}}``).
-  Every answer asks for the pages it knows to follow (the spider asks for each once); with
-  only ``hasNext``, one page after the other.
+  The first answer asks for the pages it says follow (``MAX_PAGES`` at a time: page 1001 asks
+  for the next thousand; the page budget bounds them); with only ``hasNext``, each answer asks
+  for the one after it.
 
 The names are data (``crawler/data/discovery.json`` ``list_api``). Pure functions.
 
@@ -204,8 +205,10 @@ def read_answer(text: str, url: str, state: dict | None):
         None) or (len(links) if current == first else None)
     if count is None and info.get("total") is not None and size:
         count = math.ceil(info["total"] / size)
-    if count is not None:
+    if count is not None and (current - first) % MAX_PAGES == 0:  # page 1 asks for 2…1001, 1001 for 1002…
         pages = range(current + 1, min(first + count - 1, current + MAX_PAGES) + 1)
+    elif count is not None:
+        pages = []
     elif info.get("has_next") and links:
         pages = [current + 1]
     else:

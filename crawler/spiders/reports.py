@@ -190,9 +190,7 @@ class ReportsSpider(scrapy.Spider):
                            record_url=request.key if request.method != "GET" else None, **extra)
 
     def render(self, meta, url):
-        self.logger.info("no report links in %s without scripts: rendering it in Chromium", url)
-        return self.follow(meta["portal"], url, "column", link_text=meta["link_text"], via="browser",
-                           browser=True)
+        return self.ask(meta, lists.browser.render(url))
 
     @yields_something
     def parse_list_data(self, response):
