@@ -72,6 +72,11 @@ def test_script_calls(script, expected):
     assert [(c.method, c.url, c.body, c.body_format) for c in script_calls(script)] == expected
 
 
+def test_context_paths_and_undeclared_values():
+    request = first_request("axios.post(ctx + '/api/list', {pageNum: this.pageNum, pageSize: 10, kw: this.kw, col: ''})")
+    assert (request.url, json.loads(request.body)) == ("http://h/api/list", {"pageNum": 1, "pageSize": 10, "col": ""})
+
+
 def test_get_data_goes_to_the_query_and_a_post_keeps_its_url():
     [call] = script_calls("$.getJSON('/api/list', {col: 'nb', page: 1}, show)")
     assert (call.url, call.query) == ("/api/list", {"col": "nb", "page": 1})

@@ -13,6 +13,7 @@ way the script pages it.
 
 The names are data (``crawler/data/discovery.json`` ``list_api``). Pure functions.
 
+>>> from crawler.lists import ListPage
 >>> page = ListPage("http://h/nb/", '<script>$.getJSON("/api/list?col=ndbg&page=" + page, show)</script>')
 >>> first = next_pages(page)[0]
 >>> first.url, first.state["key"]
@@ -29,7 +30,7 @@ import math
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from crawler.discover import Link, canonical_url, html_tree, page_links, patterns, squeeze
-from crawler.lists.base import ListPage, PageRequest  # noqa: F401 (ListPage: the doctest)
+from crawler.lists.base import PageRequest
 from crawler.lists.script_calls import PAGE, ScriptCall, request_body, script_calls
 
 NAME = "json"
@@ -72,9 +73,11 @@ def call_state(call: ScriptCall, page_url: str) -> dict:
                 state.update(loc=loc, key=k, first=start if start is not None else 1)
             elif state["key"] is None and _named("offset_param", k) and sizes:
                 state.update(loc=loc, key=k, first=1, offset={"start": _number(v) or 0, "size": sizes[0]})
-        for pair in pairs:  # a variable the scripts never declared, other than the page
-            if pair[1] == PAGE or (isinstance(pair[1], str) and PAGE in pair[1]):
-                pair[1] = str(pair[1]).replace(PAGE, "")
+        if loc == "body" and pairs:  # a variable the scripts never declared is left out of a body
+            pairs = state["body"] = [p for p in pairs if p[1] != PAGE or p[0] == state["key"]]
+        for pair in pairs:  # …and left empty in a query, like the page until it is filled in
+            if isinstance(pair[1], str) and PAGE in pair[1]:
+                pair[1] = pair[1].replace(PAGE, "")
     state["page"] = state["first"]
     return state
 

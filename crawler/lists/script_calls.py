@@ -119,6 +119,8 @@ def value(text: str, names: dict):
         return [value(item, names) for item in split_top(text[1:-1], ",")[0]]
     pieces = split_top(text, "+")[0]
     if len(pieces) > 1:
+        if IDENTIFIER.match(pieces[0]) and pieces[0] not in names and pieces[1][:2] in ('"/', "'/", "`/"):
+            pieces = pieces[1:]  # a context path the page knows at run time (ctx + "/api/list"): the site's root
         return "".join(str(value(piece, names)) for piece in pieces)
     if text[:1] in "'\"`" or NUMBER.match(text) or text in ("true", "false", "null"):
         return literal_value(text, names)
