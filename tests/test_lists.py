@@ -178,3 +178,35 @@ def test_form_pager_and_vsb_pager():
     vsb = "<script>function go(){_simple_list_gotopage_fun(3,'u8_goto',2)}</script>"
     assert vias(vsb, "http://h/xxgk/ndbg/1.htm") == [("vsb-pager", "http://h/xxgk/ndbg/2.htm"),
                                                    ("vsb-pager", "http://h/xxgk/ndbg/1.htm")]
+
+
+# ---- hostile input: any page text or answer gives requests or nothing, never an exception --------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+JS_BITS = st.sampled_from(["fetch(", "$.ajax({", "url:", "'/api/list?page='", "+", "n", ")", "}", "{", ",", "'",
+                           '"', "`${", "JSON.stringify(", "data:{pageNo:1}", "type:'POST'", "createPageHTML(",
+                           "_simple_list_gotopage_fun(", "共9页", "<form action=x><input name=pageNo>", "\\", "\x00"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(JS_BITS | st.text(max_size=8), max_size=30))
+def test_any_script_text_is_read_without_error(bits):
+    script = "".join(bits)
+    for request in next_pages(ListPage("http://h/nb/", f"<script>{script}</script><p>{script}</p>")):
+        assert request.url.startswith("http") and request.via
+
+
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.text(max_size=10),
+                           lambda inner: st.lists(inner, max_size=4)
+                           | st.dictionaries(st.sampled_from(["pageCount", "total", "pageSize", "hasNext", "data",
+                                                              "list", "title", "url", "pageNo", "last", "x"]),
+                                             inner, max_size=5), max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_any_answer_is_read_without_error(data):
+    first = first_request('$.getJSON("/api/list?page=" + n)')
+    links, more = read_answer("json", json.dumps(data), first.url, first.state)
+    assert len(more) <= 1000 and all(r.url.startswith("http://h/api/list?page=") for r in more)

@@ -43,7 +43,8 @@ def page_count(text: str) -> int | None:
 
 
 def detect(page) -> bool:
-    if "javascript" not in page.html.lower() and "onclick" not in page.html.lower():
+    lowered = page.html.lower()
+    if "<form" not in lowered or ("javascript" not in lowered and "onclick" not in lowered):
         return False
     tree = html_tree(page.html)
     return _page_form(tree) is not None and page_count(tree.text_content()) is not None
