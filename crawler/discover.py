@@ -32,7 +32,7 @@ ONCLICK_URL = re.compile(r"""(?:window\.open|location(?:\.href)?\s*=|open\w*|go\
 CDATA_LINK = re.compile(r"""<a\b[^>]*?href\s*=\s*['"]([^'"]+)['"][^>]*>(.*?)</a>""", re.S | re.I)
 TITLE_ATTR = re.compile(r"""title\s*=\s*['"]([^'"]+)['"]""", re.I)
 META_REFRESH = re.compile(r"""url\s*=\s*['"]?([^'";\s]+)""", re.I)
-LOCATION_JS = re.compile(r"""(?:window\.|document\.)?location(?:\.href)?\s*=\s*['"]([^'"]+)['"]""")
+LOCATION_JS = re.compile(r"""(?:window\.|document\.)?location(?:\.href)?\s*=\s*['"]([^'"]+)['"](?!\s*\+)""")
 
 
 @dataclass(frozen=True)

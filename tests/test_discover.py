@@ -101,6 +101,8 @@ def test_redirects_without_http():
     assert redirect_target('<script>window.location.href="/new/index.html";</script>', "http://h/") == \
         "http://h/new/index.html"
     assert redirect_target("<p>plain</p>", "http://h/") is None
+    # a pager function building an address is not a redirect
+    assert redirect_target('<script>function goPage(n){location.href="list.jsp?page="+n;}</script>', "http://h/") is None
 
 
 def test_needs_browser_only_for_scripted_empty_lists():

@@ -1,7 +1,7 @@
 """The pagers only a reader of their CMS family can follow, each on a loopback portal:
 a 博达 VSB list whose pager shows a few page numbers and a jump box
-(``_simple_list_gotopage_fun(N, …)``), and a JSP list paged by ``javascript:goPage(n)`` over a
-POSTed form. Every report on every page is archived once; fetches.via names the reader."""
+(``_simple_list_gotopage_fun(N, …)``), and JSP lists paged by ``javascript:goPage(n)`` over a
+POSTed form or by setting ``location.href``. Every report on every page is archived once; fetches.via names the reader."""
 
 import sqlite3
 
@@ -65,13 +65,28 @@ def jsp(asked):
     return 200, HTML, page(f"<ul>{rows(items[(number - 1) * PER_PAGE: number * PER_PAGE])}</ul>{pager}")
 
 
-@pytest.mark.parametrize("name,answer,via", [("vsb", vsb, "vsb-pager"), ("jsp", jsp, "form-pager")])
+def jsp_href(asked):
+    """list.jsp?channelId=9&pageIndex=n, reached only through goPage(n) setting location.href."""
+    items = titles("丑县")
+    if asked.path == "/":
+        return 200, HTML, page('<a href="/nb/list.jsp?channelId=9">政府信息公开年报</a>')
+    if asked.path != "/nb/list.jsp":
+        return report_or_none(asked, items)
+    number = int(asked.query.get("pageIndex", 1))
+    pager = (f'第{number}/{PAGES}页 <a href="javascript:void(0)" onclick="goPage({number + 1})">下一页</a>'
+             '<script>var channel = "9"; function goPage(n) { window.location.href = '
+             '"list.jsp?channelId=" + channel + "&pageIndex=" + n; }</script>')
+    return 200, HTML, page(f"<ul>{rows(items[(number - 1) * PER_PAGE: number * PER_PAGE])}</ul>{pager}")
+
+
+@pytest.mark.parametrize("name,answer,via", [("vsb", vsb, "vsb-pager"), ("jsp", jsp, "jsp-pager"),
+                                             ("jsp-href", jsp_href, "jsp-pager")])
 def test_pagers_of_cms_families(tmp_path, name, answer, via):
     with serve({name: answer}, tmp_path) as (csv_path, asked):
         result = run_cli("crawl", "--portals", csv_path, "--db", tmp_path / "a.db", "--no-robots",
                          "--log-file", tmp_path / "log")
     assert result.returncode == 0, (tmp_path / "log").read_text()[-3000:]
-    county = {"vsb": "癸县", "jsp": "子县"}[name]
+    county = {"vsb": "癸县", "jsp": "子县", "jsp-href": "丑县"}[name]
     with sqlite3.connect(tmp_path / "a.db") as conn:
         got = sorted(t for (t,) in conn.execute("SELECT title FROM reports"))
         list_vias = {v for (v,) in conn.execute("SELECT via FROM fetches WHERE kind = 'list'")}

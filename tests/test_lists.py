@@ -174,7 +174,7 @@ def test_html_inside_an_answer_is_read():
 def test_form_pager_and_vsb_pager():
     jsp = ('<form action="list.jsp" method="get"><input type="hidden" name="columnId" value="7">'
            '<input type="hidden" name="curPage" value="2"></form>第2/3页 <a href="javascript:goPage(3)">下一页</a>')
-    assert vias(jsp, "http://h/nb/list.jsp") == [("form-pager", "http://h/nb/list.jsp?columnId=7&curPage=3")]
+    assert vias(jsp, "http://h/nb/list.jsp") == [("jsp-pager", "http://h/nb/list.jsp?columnId=7&curPage=3")]
     vsb = "<script>function go(){_simple_list_gotopage_fun(3,'u8_goto',2)}</script>"
     assert vias(vsb, "http://h/xxgk/ndbg/1.htm") == [("vsb-pager", "http://h/xxgk/ndbg/2.htm"),
                                                    ("vsb-pager", "http://h/xxgk/ndbg/1.htm")]

@@ -22,12 +22,12 @@ does the asking.
 from __future__ import annotations
 
 from crawler.discover import Link
-from crawler.lists import browser, hanweb, iframe, json_api, jsp_form, pager, trs, vsb
+from crawler.lists import browser, hanweb, iframe, json_api, jsp, pager, trs, vsb
 from crawler.lists.base import ListPage, PageRequest
 
 __all__ = ["ListPage", "PageRequest", "READERS", "next_pages", "read_answer"]
 
-READERS = (trs, hanweb, vsb, jsp_form, pager, iframe, json_api, browser)  # asked in this order
+READERS = (trs, hanweb, vsb, jsp, pager, iframe, json_api, browser)  # asked in this order
 BY_NAME = {reader.NAME: reader for reader in READERS}
 
 
