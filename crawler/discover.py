@@ -142,10 +142,11 @@ def fuller(text: str, title: str | None) -> str:
     return title if title and len(title) >= len(shown) else text
 
 
-def page_links(html: str, base_url: str) -> list[Link]:
+def page_links(html: str, base_url: str, tree=None) -> list[Link]:
     """Every followable link of a page: anchors, iframes, and anchors kept inside
-    scripts (Hanweb datastores keep list items as CDATA in <script type="text/xml">)."""
-    tree = html_tree(html)
+    scripts (Hanweb datastores keep list items as CDATA in <script type="text/xml">).
+    ``tree``: the page already parsed with ``html_tree``."""
+    tree = html_tree(html) if tree is None else tree
     base = tree.xpath("string(//base/@href)") or base_url
     base = urljoin(base_url, base)
     links = []

@@ -7,6 +7,7 @@ import json
 import pkgutil
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import crawler.lists
 from crawler.lists import READERS, ListPage, next_pages, read_answer
@@ -182,11 +183,11 @@ def test_form_pager_and_vsb_pager():
 
 # ---- hostile input: any page text or answer gives requests or nothing, never an exception --------
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
 JS_BITS = st.sampled_from(["fetch(", "$.ajax({", "url:", "'/api/list?page='", "+", "n", ")", "}", "{", ",", "'",
                            '"', "`${", "JSON.stringify(", "data:{pageNo:1}", "type:'POST'", "createPageHTML(",
-                           "_simple_list_gotopage_fun(", "共9页", "<form action=x><input name=pageNo>", "\\", "\x00"])
+                           "_simple_list_gotopage_fun(", "共9页", "²", "9", 'createPageHTML(²,0,"i","h")',
+                           "<form action=x><input name=pageNo>", "location.href=", "\\", "\x00"])
 
 
 @settings(max_examples=300, deadline=None)

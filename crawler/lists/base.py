@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from crawler.discover import Link, page_links
+from crawler.discover import Link, html_tree, page_links
 
 
 @dataclass(frozen=True)
@@ -15,10 +15,18 @@ class ListPage:
     links: tuple[Link, ...] | None = None   # the page's links (default: all of them)
     reports: tuple[Link, ...] = ()           # those titled like reports
     rendered: bool = False                   # already rendered in Chromium
+    parsed: object = field(default=None, compare=False, repr=False)  # its lxml tree, if parsed already
 
     def __post_init__(self):
         if self.links is None:
             object.__setattr__(self, "links", tuple(page_links(self.html, self.url)))
+
+    @property
+    def tree(self):
+        """The page's lxml tree, parsed once for all readers."""
+        if self.parsed is None:
+            object.__setattr__(self, "parsed", html_tree(self.html))
+        return self.parsed
 
 
 @dataclass(frozen=True)

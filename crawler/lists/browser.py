@@ -16,16 +16,16 @@ NAME = "browser"
 LAST_RESORT = True
 
 
-def needs_browser(html: str, report_links: int) -> bool:
+def needs_browser(html: str, report_links: int, tree=None) -> bool:
     """A page that shows no reports but builds its content with scripts."""
     if report_links:
         return False
-    tree = html_tree(html)
+    tree = html_tree(html) if tree is None else tree
     return any((s.get("src") or (s.text or "").strip()) for s in tree.xpath("//script"))
 
 
 def detect(page) -> bool:
-    return not page.rendered and needs_browser(page.html, len(page.reports))
+    return not page.rendered and needs_browser(page.html, len(page.reports), page.tree)
 
 
 def render(url: str) -> PageRequest:

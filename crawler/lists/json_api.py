@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from crawler.discover import Link, canonical_url, html_tree, page_links, patterns, squeeze
@@ -36,6 +37,7 @@ from crawler.lists.script_calls import PAGE, ScriptCall, request_body, script_ca
 NAME = "json"
 LAST_RESORT = True
 MAX_PAGES = 1000          # pages asked for at once; the page budget bounds the rest
+DIGITS = re.compile(r"[0-9]{1,18}")
 JSON_TITLE_KEYS = ("title", "doctitle", "name", "text", "subject")
 JSON_URL_KEYS = ("url", "href", "link", "docurl", "path", "pubdocurl")
 
@@ -49,7 +51,7 @@ def _number(value) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and DIGITS.fullmatch(value.strip()):
         return int(value)
     return None
 
@@ -100,8 +102,8 @@ def page_request(state: dict, page: int, probe: bool = False) -> PageRequest:
                        state={**state, "page": page})
 
 
-def api_calls(html: str, page_url: str) -> list[dict]:
-    tree = html_tree(html)
+def api_calls(html: str, page_url: str, tree=None) -> list[dict]:
+    tree = html_tree(html) if tree is None else tree
     states = []
     for script in tree.xpath("//script[not(@src)]"):
         if (script.get("type") or "").lower() in ("text/xml", "text/template", "text/html"):
@@ -119,11 +121,11 @@ def script_data_urls(html: str, page_url: str) -> list[str]:
 
 
 def detect(page) -> bool:
-    return bool(api_calls(page.html, page.url))
+    return "<script" in page.html.lower() and bool(api_calls(page.html, page.url, page.tree))
 
 
 def next_pages(page):
-    return [page_request(state, state["first"], probe=True) for state in api_calls(page.html, page.url)]
+    return [page_request(state, state["first"], probe=True) for state in api_calls(page.html, page.url, page.tree)]
 
 
 # -- the answers ----------------------------------------------------------------------------

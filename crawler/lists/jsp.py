@@ -20,12 +20,13 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
-from crawler.discover import canonical_url, html_tree, patterns, squeeze
+from crawler.discover import canonical_url, patterns, squeeze
 from crawler.lists.base import PageRequest
 from crawler.lists.script_calls import PAGE, declarations, split_top, value
 
 NAME = "jsp-pager"
 MAX_PAGES = 1000
+DIGITS = re.compile(r"[0-9]{1,9}")
 LOCATION = re.compile(r"(?:window\.|self\.|top\.|document\.)?location(?:\.href)?\s*=\s*|location\.(?:replace|assign)\(")
 
 
@@ -76,24 +77,24 @@ def detect(page) -> bool:
     lowered = page.html.lower()
     if "<form" not in lowered and "location" not in lowered:
         return False
-    tree = html_tree(page.html)
+    tree = page.tree
     return ((page_form(tree) is not None or page_address(tree, page.url) is not None)
             and page_count(tree.text_content()) is not None)
 
 
 def next_pages(page):
-    tree = html_tree(page.html)
+    tree = page.tree
     total = page_count(tree.text_content())
     form = page_form(tree)
     if form is None:
         base, query, key = page_address(tree, page.url)
         here = dict(parse_qsl(urlsplit(page.url).query))
-        current = int(here[key]) if here.get(key, "").isdigit() else 1
+        current = int(here[key]) if DIGITS.fullmatch(here.get(key, "")) else 1
         pages = range(current + 1, min(total, current + MAX_PAGES) + 1)
         return [PageRequest(canonical_url(f"{base}?{urlencode([(k, n if k == key else v) for k, v in query])}"), NAME)
                 for n in pages]
     form, fields, key = form
-    current = next((int(v) for name, v in fields if name == key and v.isdigit()), 1)
+    current = next((int(v) for name, v in fields if name == key and DIGITS.fullmatch(v)), 1)
     action = canonical_url(urljoin(page.url, form.get("action") or page.url))
     method = (form.get("method") or "GET").upper()
     requests = []

@@ -28,7 +28,7 @@ def detect(page) -> bool:
 def script_pager_urls(html: str, page_url: str) -> list[str]:
     urls = []
     for total, _current, stem, ext in TRS_PAGER.findall(html or ""):
-        if not total.isdigit():
+        if not (total.isascii() and total.isdigit()):
             found = re.search(COUNT_VAR.format(name=re.escape(total)), html)
             if not found:
                 continue

@@ -22,8 +22,8 @@ from scrapy_playwright.page import PageMethod
 
 from crawler import lists
 from crawler.discover import (attachment_links, canonical_url, is_agency_directory, is_agency_name,
-                              is_attachment_url, is_directory_group, is_disclosure_nav, is_report_column,
-                              is_report_title, page_links, redirect_target)
+                              html_tree, is_attachment_url, is_directory_group, is_disclosure_nav,
+                              is_report_column, is_report_title, page_links, redirect_target)
 from crawler.items import FetchedDocument, PageRecord, ReportDocument
 from crawler.lists.browser import needs_browser
 from crawler.middlewares import NotDue, OutOfScope
@@ -137,7 +137,8 @@ class ReportsSpider(scrapy.Spider):
         if target and target != canonical_url(response.url) and self.in_scope(target, portal):
             yield self.follow(portal, target, kind, link_text=meta["link_text"], via="redirect",
                               **{key: meta[key] for key in DIRECTORY_META if key in meta})
-        links = [link for link in page_links(html, response.url) if self.in_scope(link.url, portal)]
+        tree = html_tree(html)
+        links = [link for link in page_links(html, response.url, tree) if self.in_scope(link.url, portal)]
         reports = [link for link in links if is_report_title(link.text)]
         for link in reports:
             yield self.follow(portal, link.url, "report", link_text=link.text,
@@ -160,18 +161,19 @@ class ReportsSpider(scrapy.Spider):
                 yield self.follow(portal, link.url, "nav", link_text=link.text, nav_depth=NAV_DEPTH,
                                   agency_directory=True, directory_depth=meta.get("directory_depth", 0) + 1)
         if kind in LIST_KINDS:
-            yield from self.list_pages(response, html, links, reports)
+            yield from self.list_pages(response, html, tree, links, reports)
         elif not links and not target and not meta.get("playwright") and needs_browser(html, 0):
             # a home or navigation page drawn entirely by scripts
             yield self.follow(portal, response.url, kind, link_text=meta["link_text"], via="browser",
                               browser=True, **{key: meta[key] for key in DIRECTORY_META if key in meta})
 
-    def list_pages(self, response, html, links, reports):
+    def list_pages(self, response, html, tree, links, reports):
         """The other pages of a list, as the list readers find them (``crawler/lists/``:
         pager links, a TRS script pager, a Hanweb datastore, a form pager, iframes, the data its
         scripts load; Chromium last)."""
         meta, portal = response.meta, response.meta["portal"]
-        page = lists.ListPage(response.url, html, tuple(links), tuple(reports), rendered=bool(meta.get("playwright")))
+        page = lists.ListPage(response.url, html, tuple(links), tuple(reports), rendered=bool(meta.get("playwright")),
+                              parsed=tree)
         for request in lists.next_pages(page):
             if request.probe and not self.in_scope(request.url, portal):
                 continue
