@@ -115,11 +115,6 @@ def api_calls(html: str, page_url: str, tree=None) -> list[dict]:
     return states
 
 
-def script_data_urls(html: str, page_url: str) -> list[str]:
-    """The first page's address of every data request the page's scripts make."""
-    return [page_request(state, state["first"]).url for state in api_calls(html, page_url)]
-
-
 def detect(page) -> bool:
     return "<script" in page.html.lower() and bool(api_calls(page.html, page.url, page.tree))
 

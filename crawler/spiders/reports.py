@@ -34,7 +34,7 @@ NAV_DEPTH = 3          # home → 政务公开 → 政府信息公开 → …; a
 DIRECTORY_DEPTH = 4    # directories of agencies nested in directories (the page budget bounds them too)
 DIRECTORY_META = ("nav_depth", "agency_directory", "directory_depth")  # where a page sits on the way down
 LIST_KINDS = ("column", "list")
-LINK_SOURCE_VIA = {"script": "datastore", "iframe": "iframe", "json": "json"}
+LINK_SOURCE_VIA = {"script": lists.hanweb.NAME, "iframe": lists.iframe.NAME, "json": lists.json_api.NAME}
 
 
 def yields_something(callback):
@@ -162,7 +162,7 @@ class ReportsSpider(scrapy.Spider):
                                   agency_directory=True, directory_depth=meta.get("directory_depth", 0) + 1)
         if kind in LIST_KINDS:
             yield from self.list_pages(response, html, tree, links, reports)
-        elif not links and not target and not meta.get("playwright") and needs_browser(html, 0):
+        elif not links and not target and not meta.get("playwright") and needs_browser(html, 0, tree):
             # a home or navigation page drawn entirely by scripts
             yield self.follow(portal, response.url, kind, link_text=meta["link_text"], via="browser",
                               browser=True, **{key: meta[key] for key in DIRECTORY_META if key in meta})
