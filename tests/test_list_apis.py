@@ -28,8 +28,8 @@ def planted(county):
 class ApiPortal:
     """Home → 政府信息公开年报 column (an empty list and a script) → the API → report pages."""
 
-    def __init__(self, county, script, page_of, pack, *, method="GET", body=None):
-        self.county, self.script, self.page_of, self.pack = county, script, page_of, pack
+    def __init__(self, county, script, page_of, pack, *, method="GET", body=None, wrap=None):
+        self.county, self.script, self.page_of, self.pack, self.wrap = county, script, page_of, pack, wrap
         self.method, self.body = method, body  # body: "form" or "json" for a POST API
         self.items = planted(county)
         self.pages = math.ceil(len(self.items) / PER_PAGE)
@@ -49,7 +49,10 @@ class ApiPortal:
                 return 405, JSON, json.dumps({"error": "method"})
             number = self.page_of(asked)
             chunk = self.items[(number - 1) * PER_PAGE: number * PER_PAGE]
-            return 200, JSON, json.dumps(self.pack(chunk, number, self.pages, len(self.items)), ensure_ascii=False)
+            text = json.dumps(self.pack(chunk, number, self.pages, len(self.items)), ensure_ascii=False)
+            if self.wrap == "jsonp":
+                return 200, "application/javascript; charset=utf-8", f"{asked.query['callback']}({text});"
+            return 200, JSON, text
         return 404, HTML, ""
 
 
@@ -101,6 +104,11 @@ VARIANTS = {
         lambda a: int(a.json["pageIndex"]),
         lambda chunk, n, pages, total: {"data": {"total": total, "pageSize": PER_PAGE, "list": titled(chunk)}},
         method="POST", body="json"),
+    # JSONP: "&callback=?" as jQuery writes it, answered as cb({...}) in application/javascript
+    "jsonp": ApiPortal(
+        "卯县", 'var page = 1; $.getJSON("/api/jsonp?col=nb&page=" + page + "&callback=?", show);',
+        lambda a: int(a.query["page"]),
+        lambda chunk, n, pages, total: {"pageCount": pages, "list": titled(chunk)}, wrap="jsonp"),
 }
 
 

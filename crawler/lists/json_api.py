@@ -38,6 +38,7 @@ NAME = "json"
 LAST_RESORT = True
 MAX_PAGES = 1000          # pages asked for at once; the page budget bounds the rest
 DIGITS = re.compile(r"[0-9]{1,18}")
+JSONP = re.compile(r"^\s*(?:/\*\*/)?\s*[\w$.?]+\s*\((.*)\)\s*;?\s*$", re.S)
 JSON_TITLE_KEYS = ("title", "doctitle", "name", "text", "subject")
 JSON_URL_KEYS = ("url", "href", "link", "docurl", "path", "pubdocurl")
 
@@ -179,11 +180,26 @@ def paging(data) -> dict:
     return found
 
 
+def loads(text: str):
+    """A JSON answer, or a JSONP one (``jQuery123({...});``); None if it is neither.
+
+    >>> loads('cb_1({"pageCount": 2});')
+    {'pageCount': 2}
+    """
+    try:
+        return json.loads(text)
+    except ValueError:
+        wrapped = JSONP.match(text or "")
+        try:
+            return json.loads(wrapped.group(1)) if wrapped else None
+        except ValueError:
+            return None
+
+
 def read_answer(text: str, url: str, state: dict | None):
     """The items of one answer, and the requests for the pages it says follow."""
-    try:
-        data = json.loads(text)
-    except ValueError:
+    data = loads(text)
+    if data is None:
         return [], []
     links = json_links(data, url)
     state = dict(state) if state else call_state(ScriptCall(url), url)

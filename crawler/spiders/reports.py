@@ -130,7 +130,8 @@ class ReportsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return
         html = response.text
-        if looks_like_json(response):
+        if looks_like_json(response) or (meta.get("list_state") is not None  # a list API's JSONP
+                                         and lists.json_api.loads(html) is not None):
             yield from self.parse_list_data(response)
             return
         target = redirect_target(html, response.url)
