@@ -134,6 +134,12 @@ def test_offsets_and_totals():
     assert [r.url for r in more] == ["http://h/api/list.do?start=10&limit=10", "http://h/api/list.do?start=20&limit=10"]
 
 
+def test_a_total_with_the_page_size_the_request_named():
+    first = first_request('$.getJSON("/api/list?pageIndex=1&pageSize=4")')
+    _, more = read_answer("json", answer([2023], data={"total": "9"}), first.url, first.state)
+    assert [r.url for r in more] == ["http://h/api/list?pageIndex=2&pageSize=4", "http://h/api/list?pageIndex=3&pageSize=4"]
+
+
 def test_has_next_asks_one_page_at_a_time_and_stops():
     first = first_request("axios.get('/api/a', {params: {currentPage: 1}})")
     _, more = read_answer("json", answer([2023], hasNext=True), first.url, first.state)
