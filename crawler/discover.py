@@ -1,5 +1,6 @@
 """Recognise what a portal page links to: the way to the disclosure platform, the
-annual-report column, the reports themselves and the pages of a list.
+annual-report column, the reports themselves and pager links (the other pages of a list
+are found by the list readers of ``crawler/lists/``).
 
 Pure functions over HTML text; the spider decides what to request with them.
 The Chinese link texts and title patterns live in ``crawler/data/discovery.json``.
@@ -30,17 +31,8 @@ CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 ONCLICK_URL = re.compile(r"""(?:window\.open|location(?:\.href)?\s*=|open\w*|go\w*|view\w*)\s*\(?\s*['"]([^'"]+\.(?:s?html?|jsp|aspx?|php|pdf|docx?|wps|xlsx?)(?:\?[^'"]*)?)['"]""", re.I)
 CDATA_LINK = re.compile(r"""<a\b[^>]*?href\s*=\s*['"]([^'"]+)['"][^>]*>(.*?)</a>""", re.S | re.I)
 TITLE_ATTR = re.compile(r"""title\s*=\s*['"]([^'"]+)['"]""", re.I)
-TRS_PAGER = re.compile(
-    r"""createPage(?:HTML)?\(\s*(\w+)\s*,\s*(\w+)\s*,\s*["'](\w+)["']\s*,\s*["'](\w+)["']""")
-COUNT_VAR = r"""var\s+{name}\s*=\s*(\d+)"""
 META_REFRESH = re.compile(r"""url\s*=\s*['"]?([^'";\s]+)""", re.I)
-DATA_URL = re.compile(r"""['"]([^'"\s]*?(?:\.json|/api/[^'"\s]*|list\.do|getList[^'"\s]*|\.action)(?:\?[^'"\s]*)?)['"]""")
-JSON_TITLE_KEYS = ("title", "doctitle", "name", "text", "subject")
-JSON_URL_KEYS = ("url", "href", "link", "docurl", "path", "pubdocurl")
-DATAPROXY = re.compile(r"""href\s*=\s*['"]([^'"]*dataproxy\.jsp[^'"]*)['"]""", re.I)
-JPAGE_TOTAL = re.compile(r"totalRecord\s*[:=]\s*['\"]?(\d+)")
-JPAGE_PER_PAGE = re.compile(r"perPage\s*[:=]\s*['\"]?(\d+)")
-LOCATION_JS = re.compile(r"""(?:window\.|document\.)?location(?:\.href)?\s*=\s*['"]([^'"]+)['"]""")
+LOCATION_JS = re.compile(r"""(?:window\.|document\.)?location(?:\.href)?\s*=\s*['"]([^'"]+)['"](?!\s*\+)""")
 
 
 @dataclass(frozen=True)
@@ -107,6 +99,16 @@ def is_agency_directory(text: str) -> bool:
     return is_disclosure_nav(text) and any(p.search(squeeze(text)) for p in spec["include"])
 
 
+def is_directory_group(text: str) -> bool:
+    """On a directory page, a link to a further directory: another agency directory
+    (部门信息公开目录) or a group of agencies (政府工作部门, 直属事业单位, 乡镇（街道）)."""
+    spec = patterns()["agency_directory"]
+    text = squeeze(text)
+    return is_agency_directory(text) or (
+        2 <= len(text) <= 12 and any(p.search(text) for p in spec["group"])
+        and not any(p.search(text) for p in spec["exclude"]) and not is_agency_name(text))
+
+
 def is_agency_name(text: str) -> bool:
     """A link named like a department or town (县财政局, 良口镇人民政府)."""
     spec = patterns()["agency_directory"]
@@ -140,10 +142,11 @@ def fuller(text: str, title: str | None) -> str:
     return title if title and len(title) >= len(shown) else text
 
 
-def page_links(html: str, base_url: str) -> list[Link]:
+def page_links(html: str, base_url: str, tree=None) -> list[Link]:
     """Every followable link of a page: anchors, iframes, and anchors kept inside
-    scripts (Hanweb datastores keep list items as CDATA in <script type="text/xml">)."""
-    tree = html_tree(html)
+    scripts (Hanweb datastores keep list items as CDATA in <script type="text/xml">).
+    ``tree``: the page already parsed with ``html_tree``."""
+    tree = html_tree(html) if tree is None else tree
     base = tree.xpath("string(//base/@href)") or base_url
     base = urljoin(base_url, base)
     links = []
@@ -182,62 +185,6 @@ def page_links(html: str, base_url: str) -> list[Link]:
         seen.add((url, squeeze(text)))
         result.append(Link(url, squeeze(text), source))
     return result
-
-
-def script_data_urls(html: str, page_url: str) -> list[str]:
-    """Data endpoints a page's own scripts load its list from (``fetch("/api/….json")``,
-    ``$.getJSON``, ``url: "…list.do"``): read them instead of starting a browser."""
-    tree = html_tree(html)
-    urls = []
-    for script in tree.xpath("//script[not(@src)]"):
-        for literal in DATA_URL.findall(script.text or ""):
-            url = canonical_url(urljoin(page_url, literal))
-            if url not in urls:
-                urls.append(url)
-    return urls
-
-
-def json_links(text: str, base_url: str) -> list[Link]:
-    """Items of a JSON list answer: every object with a title-like and a URL-like field."""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return []
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            lowered = {str(k).lower(): v for k, v in node.items()}
-            title = next((lowered[k] for k in JSON_TITLE_KEYS if isinstance(lowered.get(k), str)), None)
-            url = next((lowered[k] for k in JSON_URL_KEYS if isinstance(lowered.get(k), str)), None)
-            if title and url:
-                found.append(Link(canonical_url(urljoin(base_url, url)), squeeze(title), "json"))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(data)
-    return found
-
-
-def datastore_pager_urls(html: str, page_url: str) -> list[str]:
-    """Further pages of a Hanweb jpage list: the datastore's ``dataproxy.jsp`` address
-    with ``startrecord/endrecord/perpage`` for every page after the first
-    (``$('#id').jpage({totalRecord: N, perPage: M})``)."""
-    proxy = DATAPROXY.search(html or "")
-    total, per_page = JPAGE_TOTAL.search(html or ""), JPAGE_PER_PAGE.search(html or "")
-    if not (proxy and total):
-        return []
-    total = int(total.group(1))
-    per_page = int(per_page.group(1)) if per_page else 10
-    base = urljoin(page_url, proxy.group(1).replace("&amp;", "&"))
-    urls = []
-    for start in range(per_page + 1, min(total, 100_000) + 1, per_page):
-        end = min(start + per_page - 1, total)
-        urls.append(f"{base}{'&' if '?' in base else '?'}startrecord={start}&endrecord={end}&perpage={per_page}")
-    return urls
 
 
 ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd", ".txt")
@@ -285,28 +232,3 @@ def redirect_target(html: str, base_url: str) -> str | None:
             if found:
                 return canonical_url(urljoin(base_url, found.group(1)))
     return None
-
-
-def script_pager_urls(html: str, page_url: str) -> list[str]:
-    """Pages of a list whose pager is drawn by JavaScript (TRS ``createPageHTML``):
-    page 1 is index.html, page k+1 is index_k.html; no <a> links to them exist."""
-    urls = []
-    for total, _current, stem, ext in TRS_PAGER.findall(html or ""):
-        if not total.isdigit():
-            found = re.search(COUNT_VAR.format(name=re.escape(total)), html)
-            if not found:
-                continue
-            total = found.group(1)
-        for k in range(1, min(int(total), 500)):
-            urls.append(canonical_url(urljoin(page_url, f"{stem}_{k}.{ext}")))
-    return urls
-
-
-def needs_browser(html: str, report_links: int) -> bool:
-    """A column page that shows no reports but builds its content with scripts:
-    only a browser can list it."""
-    if report_links:
-        return False
-    tree = html_tree(html)
-    scripts = tree.xpath("//script")
-    return any((s.get("src") or (s.text or "").strip()) for s in scripts)

@@ -3,7 +3,9 @@
 import pytest
 
 from crawler.discover import (attachment_links, canonical_url, is_disclosure_nav, is_report_column, is_report_title,
-                              needs_browser, page_links, redirect_target, script_pager_urls)
+                              page_links, redirect_target)
+from crawler.lists.browser import needs_browser
+from crawler.lists.trs import script_pager_urls
 
 # Titles of real reports (corpus/pingtan list page, corpus/excerpts, pages_corpus_report_urls.md) and variants.
 REPORTS = [
@@ -99,6 +101,8 @@ def test_redirects_without_http():
     assert redirect_target('<script>window.location.href="/new/index.html";</script>', "http://h/") == \
         "http://h/new/index.html"
     assert redirect_target("<p>plain</p>", "http://h/") is None
+    # a pager function building an address is not a redirect
+    assert redirect_target('<script>function goPage(n){location.href="list.jsp?page="+n;}</script>', "http://h/") is None
 
 
 def test_needs_browser_only_for_scripted_empty_lists():
@@ -140,3 +144,12 @@ def test_links_named_by_their_row_or_opened_by_script():
 def test_image_links_are_named_by_their_picture():
     links = page_links('<a href="/zwgk/"><img src="a.png" alt="政务公开"></a>', "http://h/")
     assert [(link.url, link.text) for link in links] == [("http://h/zwgk/", "政务公开")]
+
+
+@pytest.mark.parametrize("text,group", [
+    ("部门信息公开目录", True), ("政府工作部门", True), ("直属事业单位", True), ("乡镇（街道）", True), ("县直部门", True),
+    ("县财政局", False), ("良口镇人民政府", False), ("互动交流", False), ("办事服务", False), ("部门年报", False),
+])
+def test_directory_groups(text, group):
+    from crawler.discover import is_directory_group
+    assert is_directory_group(text) is group

@@ -4,7 +4,8 @@
                                                       └──report titles──▶ report pages
 
 The spider only decides which pages to ask for and what each page is; the rules
-live in :mod:`crawler.discover`, storage in :mod:`crawler.pipelines`.
+live in :mod:`crawler.discover`, the ways of reading a list's other pages in the readers of
+:mod:`crawler.lists`, storage in :mod:`crawler.pipelines`.
 
     scrapy crawl reports -a portals=PORTALS.csv -s ARCHIVE_DB=ARCHIVE.db
 """
@@ -19,19 +20,21 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy_playwright.page import PageMethod
 
-from crawler.discover import (attachment_links, canonical_url, datastore_pager_urls, is_agency_directory,
-                              is_agency_name, is_attachment_url, is_disclosure_nav, is_pager_text,
-                              is_report_column, is_report_title,
-                              json_links, needs_browser, page_links, redirect_target,
-                              script_data_urls, script_pager_urls)
+from crawler import lists
+from crawler.discover import (attachment_links, canonical_url, is_agency_directory, is_agency_name,
+                              html_tree, is_attachment_url, is_directory_group, is_disclosure_nav,
+                              is_report_column, is_report_title, page_links, redirect_target)
 from crawler.items import FetchedDocument, PageRecord, ReportDocument
+from crawler.lists.browser import needs_browser
 from crawler.middlewares import NotDue, OutOfScope
 from crawler.scope import ScopeDNSRefusal, ScopePolicy
 from crawler.portals import read_portals
 
-NAV_DEPTH = 3          # home → 政务公开 → 政府信息公开 → …
+NAV_DEPTH = 3          # home → 政务公开 → 政府信息公开 → …; an agency's own directory the same again
+DIRECTORY_DEPTH = 4    # directories of agencies nested in directories (the page budget bounds them too)
+DIRECTORY_META = ("nav_depth", "agency_directory", "directory_depth")  # where a page sits on the way down
 LIST_KINDS = ("column", "list")
-LINK_SOURCE_VIA = {"script": "datastore", "iframe": "iframe", "json": "json"}
+LINK_SOURCE_VIA = {"script": lists.hanweb.NAME, "iframe": lists.iframe.NAME, "json": lists.json_api.NAME}
 
 
 def yields_something(callback):
@@ -76,8 +79,9 @@ class ReportsSpider(scrapy.Spider):
 
     # -- requests ----------------------------------------------------------
     def follow(self, portal: str, url: str, kind: str, *, link_text: str = "", via: str = "static",
-               browser: bool = False, **meta) -> scrapy.Request | None:
-        key = (canonical_url(url), browser)
+               browser: bool = False, method: str = "GET", body: str | None = None,
+               content_type: str | None = None, record_url: str | None = None, **meta) -> scrapy.Request | None:
+        key = (record_url or canonical_url(url), browser)
         if key in self.seen and kind != "attachment":
             return None
         self.seen.add(key)
@@ -87,13 +91,17 @@ class ReportsSpider(scrapy.Spider):
             return None
         self.requests_per_portal[portal] += 1
         meta = {"portal": portal, "kind": kind, "link_text": link_text, "via": via, **meta}
+        if record_url:
+            meta["record_url"] = record_url  # a POST: its URL and body (see lists.PageRequest.key)
         if browser:
             meta.update(playwright=True, playwright_page_methods=[
                 PageMethod("wait_for_load_state", "networkidle")])
         callback, errback = {"report": (self.parse_report, self.failed),
                              "attachment": (self.parse_attachment, self.attachment_failed)
                              }.get(kind, (self.parse_page, self.failed))
-        return scrapy.Request(url, callback=callback, errback=errback, meta=meta, dont_filter=True)
+        headers = {"Content-Type": content_type} if content_type else None
+        return scrapy.Request(url, method=method, body=body, headers=headers, callback=callback, errback=errback,
+                              meta=meta, dont_filter=True)
 
     def in_scope(self, url: str, portal: str) -> bool:
         return self.scope.refusal(url, portal) is None
@@ -113,7 +121,7 @@ class ReportsSpider(scrapy.Spider):
     def parse_page(self, response):
         meta = response.meta
         kind, portal = meta["kind"], meta["portal"]
-        self.seen.add((canonical_url(response.url), bool(meta.get("playwright"))))
+        self.seen.add((meta.get("record_url") or canonical_url(response.url), bool(meta.get("playwright"))))
         refused = self.left_scope(response)
         if refused:
             yield refused
@@ -122,75 +130,86 @@ class ReportsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return
         html = response.text
-        if looks_like_json(response):
+        if looks_like_json(response) or (meta.get("list_state") is not None  # a list API's JSONP
+                                         and lists.json_api.loads(html) is not None):
             yield from self.parse_list_data(response)
             return
         target = redirect_target(html, response.url)
         if target and target != canonical_url(response.url) and self.in_scope(target, portal):
             yield self.follow(portal, target, kind, link_text=meta["link_text"], via="redirect",
-                              nav_depth=meta.get("nav_depth", 0))
-        links = [link for link in page_links(html, response.url) if self.in_scope(link.url, portal)]
+                              **{key: meta[key] for key in DIRECTORY_META if key in meta})
+        tree = html_tree(html)
+        links = [link for link in page_links(html, response.url, tree) if self.in_scope(link.url, portal)]
         reports = [link for link in links if is_report_title(link.text)]
         for link in reports:
             yield self.follow(portal, link.url, "report", link_text=link.text,
                               via=LINK_SOURCE_VIA.get(link.source, meta["via"]))
+        depth = meta.get("nav_depth", 0)
         for link in links:
             if link in reports:
                 continue
             if is_report_column(link.text):
                 yield self.follow(portal, link.url, "column", link_text=link.text)
-            elif kind not in LIST_KINDS and is_disclosure_nav(link.text) \
-                    and meta.get("nav_depth", 0) < NAV_DEPTH:
-                yield self.follow(portal, link.url, "nav", link_text=link.text,
-                                  nav_depth=meta.get("nav_depth", 0) + 1,
+            elif kind not in LIST_KINDS and is_disclosure_nav(link.text) and depth < NAV_DEPTH:
+                yield self.follow(portal, link.url, "nav", link_text=link.text, nav_depth=depth + 1,
                                   agency_directory=is_agency_directory(link.text))
             elif meta.get("agency_directory") and is_agency_name(link.text):
-                # a department's or town's own disclosure directory, one level down
-                yield self.follow(portal, link.url, "nav", link_text=link.text, nav_depth=NAV_DEPTH)
+                # a department's or town's own disclosure directory: its own way down to its column
+                yield self.follow(portal, link.url, "nav", link_text=link.text, nav_depth=0)
+            elif meta.get("agency_directory") and is_directory_group(link.text) \
+                    and meta.get("directory_depth", 0) < DIRECTORY_DEPTH:
+                # a directory nested in a directory (部门 → 部门信息公开目录 → 政府工作部门 → …)
+                yield self.follow(portal, link.url, "nav", link_text=link.text, nav_depth=NAV_DEPTH,
+                                  agency_directory=True, directory_depth=meta.get("directory_depth", 0) + 1)
         if kind in LIST_KINDS:
-            yield from self.list_pages(response, html, links, reports)
-        elif not links and not target and not meta.get("playwright") and needs_browser(html, 0):
+            yield from self.list_pages(response, html, tree, links, reports)
+        elif not links and not target and not meta.get("playwright") and needs_browser(html, 0, tree):
             # a home or navigation page drawn entirely by scripts
             yield self.follow(portal, response.url, kind, link_text=meta["link_text"], via="browser",
-                              browser=True, nav_depth=meta.get("nav_depth", 0))
+                              browser=True, **{key: meta[key] for key in DIRECTORY_META if key in meta})
 
-    def list_pages(self, response, html, links, reports):
-        """The other pages of a list, read from what the page carries (pager links, the
-        numbers of a script pager, a datastore's proxy, the data its scripts load) before
-        falling back to rendering it in Chromium."""
+    def list_pages(self, response, html, tree, links, reports):
+        """The other pages of a list, as the list readers find them (``crawler/lists/``:
+        pager links, a TRS script pager, a Hanweb datastore, a form pager, iframes, the data its
+        scripts load; Chromium last)."""
         meta, portal = response.meta, response.meta["portal"]
-        pager = [(url, "script-pager") for url in script_pager_urls(html, response.url)]
-        pager += [(url, "datastore") for url in datastore_pager_urls(html, response.url)]
-        pager += [(link.url, "pager") for link in links
-                  if is_pager_text(link.text) and not is_report_title(link.text)]
-        pager += [(link.url, "iframe") for link in links if link.source == "iframe"]
-        for url, via in pager:
-            yield self.follow(portal, url, "list", link_text=meta["link_text"], via=via)
-        if meta.get("playwright") or reports or pager:
-            return
-        data = [url for url in script_data_urls(html, response.url) if self.in_scope(url, portal)]
-        for url in data:
-            yield self.follow(portal, url, "list", link_text=meta["link_text"], via="json",
-                              browser_fallback=response.url)
-        if not data and needs_browser(html, len(reports)):
-            yield self.render(response.meta, response.url)
+        page = lists.ListPage(response.url, html, tuple(links), tuple(reports), rendered=bool(meta.get("playwright")),
+                              parsed=tree)
+        for request in lists.next_pages(page):
+            if request.probe and not self.in_scope(request.url, portal):
+                continue
+            yield self.ask(meta, request, fallback=response.url)
+
+    def ask(self, meta, request: lists.PageRequest, fallback: str | None = None):
+        """A list reader's request; a probe that fails or lists nothing has the page rendered."""
+        if request.browser:
+            self.logger.info("no report links in %s without scripts: rendering it in Chromium", request.url)
+        extra = {"browser_fallback": fallback} if request.probe and fallback else {}
+        if request.state is not None:
+            extra["list_state"] = request.state
+        return self.follow(meta["portal"], request.url, request.kind, link_text=meta["link_text"], via=request.via,
+                           browser=request.browser, method=request.method, body=request.body,
+                           content_type=request.content_type,
+                           record_url=request.key if request.method != "GET" else None, **extra)
 
     def render(self, meta, url):
-        self.logger.info("no report links in %s without scripts: rendering it in Chromium", url)
-        return self.follow(meta["portal"], url, "column", link_text=meta["link_text"], via="browser",
-                           browser=True)
+        return self.ask(meta, lists.browser.render(url))
 
     @yields_something
     def parse_list_data(self, response):
-        """A list answered as JSON by the endpoint a page's script loads."""
+        """A list answered as JSON by the endpoint a page's script loads: its items, and the
+        requests for the pages its paging says follow."""
         meta, portal = response.meta, response.meta["portal"]
-        links = [link for link in json_links(response.text, response.url) if self.in_scope(link.url, portal)]
+        links, more = lists.read_answer(meta["via"], response.text, response.url, meta.get("list_state"))
+        links = [link for link in links if self.in_scope(link.url, portal)]
         reports = [link for link in links if is_report_title(link.text)]
         for link in reports:
-            yield self.follow(portal, link.url, "report", link_text=link.text, via="json")
+            yield self.follow(portal, link.url, "report", link_text=link.text, via=meta["via"])
         for link in links:
             if link not in reports and is_report_column(link.text):
                 yield self.follow(portal, link.url, "column", link_text=link.text)
+        for request in more:
+            yield self.ask(meta, request)
         if not links and meta.get("browser_fallback"):
             yield self.render(meta, meta["browser_fallback"])
 
@@ -255,7 +274,7 @@ class ReportsSpider(scrapy.Spider):
         refused = failure.check(OutOfScope, ScopeDNSRefusal) is not None or (
             failure.check(IgnoreRequest) is not None and "robots.txt" in failure.getErrorMessage())
         yield PageRecord(
-            url=canonical_url(request.url), portal=request.meta.get("portal"),
+            url=request.meta.get("record_url") or canonical_url(request.url), portal=request.meta.get("portal"),
             kind=request.meta.get("kind"), status=getattr(response, "status", None),
             content_type=None, bytes=None,
             error=f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500],
@@ -273,7 +292,7 @@ class ReportsSpider(scrapy.Spider):
             return None if meta.get("playwright") and name != "Content-Type" else value
 
         return PageRecord(
-            url=canonical_url(response.url), portal=meta["portal"], kind=meta["kind"],
+            url=meta.get("record_url") or canonical_url(response.url), portal=meta["portal"], kind=meta["kind"],
             status=304 if meta.get("not_modified") else response.status,
             content_type=header("Content-Type"), bytes=len(response.body), error=None, via=via,
             link_text=meta.get("link_text") or None, etag=header("ETag"),
