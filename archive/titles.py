@@ -21,12 +21,14 @@ WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
 
 @lru_cache(maxsize=1)
 def report_title_patterns() -> dict:
-    """``year``, ``without_year`` and ``generic_agency`` (one pattern each), ``include``,
-    ``exclude``, ``chrome`` (lists), compiled."""
+    """``year``, ``tail_exclude``, ``without_year`` and ``generic_agency`` (one pattern each),
+    ``include``, ``exclude`` (with ``exclude_unless_agency``) and ``chrome`` (lists), compiled."""
     raw = json.loads(resources.files("archive").joinpath("data/report_titles.json").read_text("utf-8"))
+    risky = [f"{word}(?![^0-9年]{{0,6}}{raw['agency_suffix']})" for word in raw["exclude_unless_agency"]]
     return {"year": re.compile(raw["year"]),
             "include": [re.compile(p, re.I) for p in raw["include"]],
-            "exclude": [re.compile(p, re.I) for p in raw["exclude"]],
+            "exclude": [re.compile(p, re.I) for p in raw["exclude"] + risky],
+            "tail_exclude": re.compile(raw["tail_exclude"]),
             "without_year": re.compile(raw["without_year"]),
             "generic_agency": re.compile(raw["generic_agency"]),
             "chrome": [re.compile(p, re.I) for p in raw["chrome"]["prefix"] + raw["chrome"]["suffix"]]}
@@ -62,8 +64,14 @@ def is_report_title(text: str | None) -> bool:
     >>> is_report_title("政府信息公开工作年度报告"), is_report_title("乡镇政府信息公开工作年度报告")
     (False, False)
     """
-    spec, text = report_title_patterns(), strip_chrome(squeeze(text))
-    if not any(p.search(text) for p in spec["include"]) or any(p.search(text) for p in spec["exclude"]):
+    spec, text = report_title_patterns(), squeeze(text)
+    if any(p.search(text) for p in spec["exclude"]):
+        return False
+    text = strip_chrome(text)
+    ends = [m.end() for p in spec["include"] for m in p.finditer(text)]
+    if not ends:
+        return False
+    if spec["tail_exclude"].search(text[max(ends):]):  # …年度报告解读, …年度报告的通知
         return False
     if spec["year"].search(text):
         return True

@@ -39,3 +39,12 @@ def test_list_chrome_is_cut_off_but_not_the_title():
     assert strip_chrome("【年报】龙泉市林业局信息公开工作年度报告.pdf") == "龙泉市林业局信息公开工作年度报告"
     assert strip_chrome("龙泉市2022年政府信息公开工作年度报告（2023-01-20）") == "龙泉市2022年政府信息公开工作年度报告"
     assert strip_chrome("2023-01-20") == "2023-01-20"   # nothing but chrome: left as it is
+
+
+def test_agency_and_year_are_read_through_chrome_and_numerals():
+    from archive.metadata import parse_title
+
+    assert parse_title("[2023-01-20]龙泉市2022年政府信息公开工作年度报告") == ("龙泉市", 2022)
+    assert parse_title("【年报】龙泉市2022年政府信息公开工作年度报告.pdf") == ("龙泉市", 2022)
+    assert parse_title("龙泉市二0二一年政府信息公开工作年度报告") == ("龙泉市", 2021)
+    assert parse_title("县林业局信息公开工作年度报告") == ("县林业局", None)   # the year comes from the text
