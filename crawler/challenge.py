@@ -152,10 +152,12 @@ class ScriptChallenges:
         self.stats.inc_value("nianbao/challenge_renders")
         logger.info("HTTP %d script challenge at %s: passing it in Chromium (%d of %d for %s)",
                     response.status, request.url, self.passes[portal], self.cap, portal)
-        passed = asyncio.Event()
+        passed, pages = asyncio.Event(), []
         statuses = markers()["statuses"]
 
-        async def watch(page, _request):
+        async def watch(page, _request):  # before Chromium loads the page
+            pages.append(page)
+
             def on_request(req):
                 if req.is_navigation_request() and req.frame == page.main_frame:
                     self.stats.inc_value("nianbao/challenge_navigations")
@@ -171,27 +173,56 @@ class ScriptChallenges:
             "portal": portal, "kind": "challenge", "playwright": True, "playwright_include_page": True,
             "playwright_page_goto_kwargs": {"wait_until": "commit"},
             "playwright_page_init_callback": watch, "dont_merge_cookies": True})
+        # The render is watched, not awaited: its cookies are read as soon as a page that is
+        # no longer a challenge arrives, whatever the render itself is still waiting for.
+        download = asyncio.ensure_future(self.crawler.engine.download_async(render))
         try:
-            rendered = await self.crawler.engine.download_async(render)
-        except Exception as error:
-            page = render.meta.get("playwright_page")
-            if page is not None and not page.is_closed():
-                await page.close()
-            raise ChallengeNotPassed(f"HTTP {response.status} script challenge: Chromium failed: "
-                                     f"{type(error).__name__}: {error}"[:400], response) from error
-        page = rendered.meta.get("playwright_page")
-        if page is None:
-            raise ChallengeNotPassed(f"HTTP {response.status} script challenge: no page from Chromium", response)
-        try:
-            try:
-                await asyncio.wait_for(passed.wait(), self.seconds)
-            except asyncio.TimeoutError:
+            failure = await self.until_passed(download, passed)
+            if failure is not None:
+                raise ChallengeNotPassed(f"HTTP {response.status} script challenge: Chromium failed: "
+                                         f"{type(failure).__name__}: {failure}"[:400], response) from failure
+            if not pages:
+                raise ChallengeNotPassed(f"HTTP {response.status} script challenge: no page from Chromium "
+                                         f"in {self.seconds:.0f} s", response)
+            if not passed.is_set():
                 logger.warning("%s still a challenge after %.0f s in Chromium; taking its cookies",
                                request.url, self.seconds)
-            cookies = await page.context.cookies(request.url)
+            cookies = await asyncio.wait_for(pages[0].context.cookies(request.url), 10)
         finally:
-            await page.close()
+            await self.close_render(download, pages)
         if not cookies:
             raise ChallengeNotPassed(f"HTTP {response.status} script challenge: Chromium got no cookie "
                                      f"in {self.seconds:.0f} s", response)
         return [{"name": c["name"], "value": c["value"], "path": c.get("path") or "/"} for c in cookies]
+
+    async def until_passed(self, download: asyncio.Future, passed: asyncio.Event) -> BaseException | None:
+        """Wait until Chromium has a page that is no longer a challenge, the render failed (its
+        exception is returned), or ``NIANBAO_CHALLENGE_SECONDS`` are over."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.seconds
+        waiter = asyncio.ensure_future(passed.wait())
+        try:
+            while not passed.is_set() and loop.time() < deadline:
+                pending = {waiter} if download.done() else {waiter, download}
+                await asyncio.wait(pending, timeout=deadline - loop.time(), return_when=asyncio.FIRST_COMPLETED)
+                if download.done() and not passed.is_set() and download.exception() is not None:
+                    return download.exception()
+            return None
+        finally:
+            waiter.cancel()
+
+    @staticmethod
+    async def close_render(download: asyncio.Future, pages: list) -> None:
+        """Let the render finish (briefly), then close its page; a render that hangs is cancelled."""
+        if not download.done():
+            await asyncio.wait({download}, timeout=10)
+        if not download.done():
+            download.cancel()
+        elif not download.cancelled():
+            download.exception()  # retrieved: a failed render is reported by its caller
+        for page in pages:
+            if not page.is_closed():
+                try:
+                    await asyncio.wait_for(page.close(), 10)
+                except Exception as error:  # a page that will not close: the browser closes with the crawl
+                    logger.warning("could not close a challenge page: %s", error)
