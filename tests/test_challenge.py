@@ -127,3 +127,33 @@ def test_refusals_without_a_script_challenge_are_ordinary_failures(tmp_path):
         assert [s for s, _ in failed] == [403, 412, 521]
         assert all(e.startswith("HttpError") for _, e in failed)
         assert conn.execute("SELECT count(*) FROM fetched_reports").fetchone() == (3,)
+
+
+@pytest.mark.e2e
+def test_a_challenge_chromium_cannot_pass_fails_that_page_only(tmp_path):
+    """A challenge whose script breaks before it sets its cookie: after
+    NIANBAO_CHALLENGE_SECONDS the page fails with a clear error; the other reports are archived."""
+    from tests.challenge_portal import pages
+    site = pages()
+    broken = ("<html><body><script>var a = seedOf(document.title);"   # seedOf is not defined
+              "document.cookie = 'FSSBBIl1UgzbN7N80T=' + a + '; path=/'; location.reload();</script></body></html>")
+
+    def answer(path, _headers):
+        if path == "/xxgk/nb/2.html":
+            return 412, "text/html; charset=utf-8", broken
+        return (200, "text/html; charset=utf-8", site[path]) if path in site else (404, "text/html", "")
+
+    with small_portal(answer, tmp_path) as csv_path:
+        result = run_cli("crawl", "--portals", csv_path, "--db", tmp_path / "a.db", "--no-robots",
+                         "--log-file", tmp_path / "log", "-s", "NIANBAO_CHALLENGE_SECONDS=2")
+    assert result.returncode == 1, (tmp_path / "log").read_text()[-3000:]
+    with sqlite3.connect(tmp_path / "a.db") as conn:
+        assert conn.execute("SELECT challenge_renders, errors FROM crawl_runs").fetchone() == (1, 1)
+        assert conn.execute("SELECT url, status, error FROM pages WHERE error IS NOT NULL").fetchall() == [
+            (f"{site_url(csv_path)}xxgk/nb/2.html", 412,
+             "ChallengeNotPassed: HTTP 412 script challenge: Chromium got no cookie in 2 s")]
+        assert conn.execute("SELECT count(*) FROM fetched_reports").fetchone() == (5,)
+
+
+def site_url(csv_path) -> str:
+    return csv_path.read_text(encoding="utf-8").splitlines()[1].split(",")[1]
