@@ -74,8 +74,10 @@ class ChallengePortal:
     rotate_every: int = 0          # answered pages per cookie value; 0 = never rotates
     reports: int = 6
     forbidden: bool = False
+    challenge: bool = True         # False: the same portal without a WAF (for bench/challenge.py)
     seed: str = field(default_factory=lambda: secrets.token_hex(6))
     answered: int = 0              # pages answered with the valid cookie since the last rotation
+    requests: int = 0              # every request the portal saw
     challenges: int = 0            # challenge pages served
     accepted: list = field(default_factory=list)   # cookie values accepted, in order
     served: dict = field(default_factory=dict)     # path → pages answered normally
@@ -89,8 +91,9 @@ class ChallengePortal:
         path = path.split("?")[0]
         cookies = dict(part.strip().split("=", 1) for part in cookie_header.split(";") if "=" in part)
         with self.lock:
+            self.requests += 1
             expected = clearance(self.seed)
-            if cookies.get(self.cookie_name) != expected:
+            if self.challenge and cookies.get(self.cookie_name) != expected:
                 self.challenges += 1
                 return self.status, CHALLENGE.format(seed=self.seed, start=START, factor=FACTOR,
                                                      modulus=MODULUS, name=self.cookie_name,
