@@ -108,9 +108,10 @@ class ScriptChallenges:
                 pass
         request.meta["challenge_generation"] = self.generation[key]
         if key in self.cookies:  # CookiesMiddleware keeps them in its jar and sends them
-            own = request.cookies.items() if isinstance(request.cookies, dict) else []
-            listed = request.cookies if isinstance(request.cookies, list) else []
-            request.cookies = [*({"name": k, "value": v} for k, v in own), *listed, *self.cookies[key]]
+            ours = {c["name"] for c in self.cookies[key]}
+            given = ([{"name": k, "value": v} for k, v in request.cookies.items()]
+                     if isinstance(request.cookies, dict) else list(request.cookies))
+            request.cookies = [c for c in given if c.get("name") not in ours] + self.cookies[key]
         return None
 
     async def process_response(self, request, response):
@@ -121,12 +122,15 @@ class ScriptChallenges:
             if self.generation[key] > request.meta.get("challenge_generation", 0):
                 return self.again(request)  # renewed meanwhile, by another page's pass
             passes = request.meta.get("challenge_passes", 0)
-            if passes >= PASSES_PER_REQUEST:
-                self.refused()
-                raise ChallengeNotPassed(
-                    f"HTTP {response.status} script challenge still answered after {passes} passes "
-                    "through Chromium", response)
-            self.cookies[key] = await self.pass_through_browser(request, response)
+            try:
+                if passes >= PASSES_PER_REQUEST:
+                    raise ChallengeNotPassed(
+                        f"HTTP {response.status} script challenge still answered after {passes} passes "
+                        "through Chromium", response)
+                self.cookies[key] = await self.pass_through_browser(request, response)
+            except ChallengeNotPassed:
+                self.stats.inc_value("nianbao/challenge_refused")  # this page is given up
+                raise
             self.generation[key] += 1
         return self.again(request, passes + 1)
 
@@ -136,15 +140,11 @@ class ScriptChallenges:
             meta["challenge_passes"] = passes
         return request.replace(meta=meta, dont_filter=True)
 
-    def refused(self) -> None:
-        self.stats.inc_value("nianbao/challenge_refused")
-
     async def pass_through_browser(self, request, response) -> list[dict]:
         """Load the challenged page in Chromium, wait until its script has set its cookie and
         the reloaded page is no longer a challenge, and return the site's cookies."""
         portal = request.meta.get("portal")
         if self.passes[portal] >= self.cap:
-            self.refused()
             raise ChallengeNotPassed(
                 f"HTTP {response.status} script challenge: the {self.cap} Chromium passes allowed "
                 f"per portal and run are used (NIANBAO_CHALLENGE_RENDERS)", response)

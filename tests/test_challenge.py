@@ -148,7 +148,8 @@ def test_a_challenge_chromium_cannot_pass_fails_that_page_only(tmp_path):
                          "--log-file", tmp_path / "log", "-s", "NIANBAO_CHALLENGE_SECONDS=2")
     assert result.returncode == 1, (tmp_path / "log").read_text()[-3000:]
     with sqlite3.connect(tmp_path / "a.db") as conn:
-        assert conn.execute("SELECT challenge_renders, errors FROM crawl_runs").fetchone() == (1, 1)
+        assert conn.execute("SELECT challenge_renders, challenge_refused, errors FROM crawl_runs").fetchone() \
+            == (1, 1, 1)
         assert conn.execute("SELECT url, status, error FROM pages WHERE error IS NOT NULL").fetchall() == [
             (f"{site_url(csv_path)}xxgk/nb/2.html", 412,
              "ChallengeNotPassed: HTTP 412 script challenge: Chromium got no cookie in 2 s")]
