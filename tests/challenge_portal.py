@@ -1,9 +1,10 @@
 """An offline county portal behind an anti-bot script challenge, as 瑞数 (HTTP 412) and
 加速乐 (HTTP 521, ``__jsl_clearance``) put them in front of gov.cn sites.
 
-Every request without the valid cookie gets the challenge status and a small page whose
-script computes the cookie from a seed in the page (a rolling hash over the seed's
-characters: only a JavaScript engine gets it) and reloads. With the cookie, the portal answers
+Every request without the valid cookies gets the challenge status, a cookie set by the
+server (``Set-Cookie``, as 瑞数's ``…80S`` and 加速乐's ``__jsluid_h``) and a small page whose
+script computes a second cookie from a seed in the page (a rolling hash over the seed's
+characters: only a JavaScript engine gets it) and reloads; both are needed. With the cookie, the portal answers
 normally. The expected value rotates after ``rotate_every`` answered pages (the cookie
 expires mid-crawl), so a crawl must pass the challenge again.
 
@@ -26,7 +27,8 @@ CHALLENGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title></title><
   {reload}
 }})();</script></body></html>"""
 RELOADS = {412: "location.reload();", 521: "location.href = location.pathname + location.search;"}
-COOKIES = {412: "FSSBBIl1UgzbN7N80T", 521: "__jsl_clearance_s"}
+COOKIES = {412: "FSSBBIl1UgzbN7N80T", 521: "__jsl_clearance_s"}     # set by the script
+SERVER_COOKIES = {412: "FSSBBIl1UgzbN7N80S", 521: "__jsluid_h"}      # set by the challenge's Set-Cookie
 
 
 def clearance(seed: str) -> str:
@@ -87,17 +89,21 @@ class ChallengePortal:
     def cookie_name(self) -> str:
         return COOKIES[self.status]
 
-    def answer(self, path: str, cookie_header: str) -> tuple[int, str]:
+    def server_cookie(self) -> str:
+        return f"{SERVER_COOKIES[self.status]}=s{self.seed[::-1]}"
+
+    def answer(self, path: str, cookie_header: str) -> tuple[int, str, list[tuple[str, str]]]:
         path = path.split("?")[0]
         cookies = dict(part.strip().split("=", 1) for part in cookie_header.split(";") if "=" in part)
         with self.lock:
             self.requests += 1
             expected = clearance(self.seed)
-            if self.challenge and cookies.get(self.cookie_name) != expected:
+            name, value = self.server_cookie().split("=")
+            if self.challenge and (cookies.get(self.cookie_name) != expected or cookies.get(name) != value):
                 self.challenges += 1
-                return self.status, CHALLENGE.format(seed=self.seed, start=START, factor=FACTOR,
-                                                     modulus=MODULUS, name=self.cookie_name,
-                                                     reload=RELOADS[self.status])
+                page = CHALLENGE.format(seed=self.seed, start=START, factor=FACTOR, modulus=MODULUS,
+                                        name=self.cookie_name, reload=RELOADS[self.status])
+                return self.status, page, [("Set-Cookie", f"{self.server_cookie()}; Path=/; HttpOnly")]
             if not self.accepted or self.accepted[-1] != expected:
                 self.accepted.append(expected)
             self.answered += 1
@@ -105,18 +111,20 @@ class ChallengePortal:
                 self.seed, self.answered = secrets.token_hex(6), 0  # the cookie expires
             self.served[path] = self.served.get(path, 0) + 1
         if path == "/xxgk/nb/403.html":
-            return 403, "<html><body><h1>403 Forbidden</h1><hr>nginx</body></html>"
+            return 403, "<html><body><h1>403 Forbidden</h1><hr>nginx</body></html>", []
         site = pages(self.reports, self.forbidden)
-        return (200, site[path]) if path in site else (404, "<html><body>404</body></html>")
+        return (200, site[path], []) if path in site else (404, "<html><body>404</body></html>", [])
 
 
 def serve(portal: ChallengePortal) -> ThreadingHTTPServer:
     """Serve ``portal`` on a free loopback port (in a daemon thread); call ``shutdown()``."""
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
-            status, text = portal.answer(self.path, self.headers.get("Cookie", ""))
+            status, text, headers = portal.answer(self.path, self.headers.get("Cookie", ""))
             data = text.encode("utf-8")
             self.send_response(status)
+            for name, value in headers:
+                self.send_header(name, value)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

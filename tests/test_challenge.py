@@ -42,9 +42,13 @@ def test_which_answers_are_script_challenges(status, body, challenge):
 def test_the_test_portal_needs_a_javascript_engine_for_its_cookie():
     """The cookie is a rolling hash of the seed, not a literal in the page."""
     portal = ChallengePortal(seed="5f3a9c0d11e2")
-    status, page = portal.answer("/", "")
+    status, page, headers = portal.answer("/", "")
     assert status == 412 and "5f3a9c0d11e2" in page and clearance("5f3a9c0d11e2") not in page
-    assert portal.answer("/", f"FSSBBIl1UgzbN7N80T={clearance('5f3a9c0d11e2')}")[0] == 200
+    assert headers == [("Set-Cookie", "FSSBBIl1UgzbN7N80S=s2e11d0c9a3f5; Path=/; HttpOnly")]
+    script_cookie = f"FSSBBIl1UgzbN7N80T={clearance('5f3a9c0d11e2')}"
+    assert portal.answer("/", script_cookie)[0] == 412          # both cookies are needed
+    assert portal.answer("/", "FSSBBIl1UgzbN7N80S=s2e11d0c9a3f5")[0] == 412
+    assert portal.answer("/", f"FSSBBIl1UgzbN7N80S=s2e11d0c9a3f5; {script_cookie}")[0] == 200
 
 
 def crawl(portal: ChallengePortal, tmp_path, *settings: str) -> tuple[subprocess.CompletedProcess, sqlite3.Connection]:
