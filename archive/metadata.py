@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from archive.clean import CleanPage, DATE_RE, page_patterns, parse_date
+from archive.titles import strip_chrome
 
 __all__ = ["ReportMeta", "parse_title", "report_metadata", "signature", "template_for_year", "title_token",
            "title_year_candidates", "text_years"]
@@ -66,12 +67,14 @@ def _title_conf() -> dict:
     }
 
 
+_ZERO_AMONG_NUMERALS = re.compile("(?<=[一二三四五六七八九〇○零])0|0(?=[一二三四五六七八九〇○零])")
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 def _normalize_title(title: str) -> str:
     conf = _title_conf()
     t = re.sub(r"\s+", "", title.translate(_FULLWIDTH_DIGITS))
+    t = _ZERO_AMONG_NUMERALS.sub("〇", strip_chrome(t))  # 二0二一年 (a zero typed as a digit)
     for _ in range(2):
         t = t.strip(conf["strip"])
         t = conf["prefix"].sub("", t)

@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS crawl_runs (
     pages INTEGER DEFAULT 0, new_reports INTEGER DEFAULT 0, changed_reports INTEGER DEFAULT 0,
     errors INTEGER DEFAULT 0, exit_status TEXT, requests INTEGER, not_modified INTEGER,
     browser_renders INTEGER, reports_fetched INTEGER DEFAULT 0, budget_refused INTEGER DEFAULT 0,
-    over_budget TEXT, failed_documents INTEGER DEFAULT 0
+    over_budget TEXT, failed_documents INTEGER DEFAULT 0, challenge_renders INTEGER DEFAULT 0,
+    challenge_refused INTEGER DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS pages (
     url TEXT PRIMARY KEY, portal TEXT, kind TEXT, status INTEGER, content_type TEXT,
@@ -150,6 +151,9 @@ ADDED_COLUMNS = [
     ("crawl_runs", "failed_documents", "INTEGER DEFAULT 0"),
     ("reports", "template_confidence", "REAL"),
     ("reports", "template_reason", "TEXT"),
+    # anti-bot script challenges passed through Chromium, and pages given up (crawler/challenge.py)
+    ("crawl_runs", "challenge_renders", "INTEGER DEFAULT 0"),
+    ("crawl_runs", "challenge_refused", "INTEGER DEFAULT 0"),
 ]
 
 

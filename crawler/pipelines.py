@@ -89,7 +89,11 @@ class ArchivePipeline:
             self.run_id, pages=self.counts["pages"], errors=self.counts["errors"], exit_status=status,
             requests=stats.get_value("downloader/request_count", 0),
             not_modified=self.counts["not_modified"],
-            browser_renders=stats.get_value("playwright/request_count/navigation", 0),
+            # pages Chromium loaded to read a list; challenge passes are counted on their own
+            browser_renders=stats.get_value("playwright/request_count/navigation", 0)
+            - stats.get_value("nianbao/challenge_navigations", 0),
+            challenge_renders=stats.get_value("nianbao/challenge_renders", 0),
+            challenge_refused=stats.get_value("nianbao/challenge_refused", 0),
             reports_fetched=self.counts["reports_fetched"], budget_refused=sum(over_budget.values()),
             over_budget=", ".join(f"{p} ({n})" for p, n in sorted(over_budget.items())) or None)
         stats.set_value("nianbao/errors", self.counts["errors"])

@@ -60,11 +60,20 @@ NIANBAO_CONDITIONAL_REQUESTS = True
 NIANBAO_REVISIT_DAYS = 7
 LOGSTATS_INTERVAL = 15
 
+# Anti-bot script challenges (crawler/challenge.py): a page answering 412/202/403/521 with a
+# script that sets a cookie and reloads is passed once through Chromium, whose cookies are then
+# reused for plain requests to that host (and renewed when a challenge comes back). At most
+# this many passes per portal and run; beyond them the page fails (ChallengeNotPassed).
+NIANBAO_CHALLENGE_RENDERS = 3
+NIANBAO_CHALLENGE_SECONDS = 15   # how long Chromium may take to get past one challenge
+
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ScopeGuard": 50,
     "crawler.middlewares.RetryBackoff": 540,
     "crawler.middlewares.ConditionalRequests": 560,
     "crawler.middlewares.EncodingFix": 570,
+    # after HttpCompression (590) on answers, before CookiesMiddleware (700) on requests
+    "crawler.challenge.ScriptChallenges": 580,
     # above RetryMiddleware (550): sees a connection failure before it is retried
     "crawler.portal_runs.DeadHosts": 590,
 }

@@ -122,3 +122,28 @@ def test_an_archive_with_plain_value_tables_is_migrated(tmp_path):
         (1, "1", "一、本年新收政府信息公开申请数量", "总计", 12, "12", "a" * 64, 0, 3, 8),
         (1, "2", "二、上年结转政府信息公开申请数量", "总计", None, "—", "a" * 64, 0, 4, 8)]
     assert archive.db.execute("SELECT type FROM sqlite_master WHERE name = 'applications'").fetchone() == ("view",)
+
+
+def test_an_archive_from_before_challenge_counts_gets_the_columns(tmp_path):
+    """crawl_runs of an older archive gain challenge_renders and challenge_refused (0 for the
+    runs already recorded); opening it again changes nothing."""
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE crawl_runs (id INTEGER PRIMARY KEY, started TEXT, finished TEXT, portals INTEGER, "
+                     "pages INTEGER DEFAULT 0, new_reports INTEGER DEFAULT 0, changed_reports INTEGER DEFAULT 0, "
+                     "errors INTEGER DEFAULT 0, exit_status TEXT, requests INTEGER, not_modified INTEGER, "
+                     "browser_renders INTEGER)")
+        conn.execute("INSERT INTO crawl_runs(started, finished, portals, pages, exit_status) "
+                     "VALUES ('2026-01-01T02:30:00', '2026-01-01T02:40:00', 3, 120, 'ok')")
+    for _ in range(2):
+        archive = Archive(path)
+        assert archive.db.execute("SELECT pages, challenge_renders, challenge_refused FROM crawl_runs").fetchall() \
+            == [(120, 0, 0)]
+        archive.db.conn.close()
+    archive = Archive(path)
+    run = archive.start_run(1)
+    archive.finish_run(run, challenge_renders=3, challenge_refused=2)
+    assert archive.db.execute("SELECT challenge_renders, challenge_refused FROM crawl_runs WHERE id = ?",
+                              [run]).fetchone() == (3, 2)
