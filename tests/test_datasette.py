@@ -121,11 +121,18 @@ def parameters(name):
     return sorted(set(re.findall(r":(\w+)", METADATA["databases"]["archive"]["queries"][name]["sql"])))
 
 
+# Queries that list faults; each is tested with rows where its fault is produced.
+FAULT_QUERIES = {"layout_alarms": "tests/test_layout_alarms.py::test_the_alarms_are_on_the_home_page_and_in_a_canned_query"}
+
+
 @pytest.mark.parametrize("name", list(METADATA["databases"]["archive"]["queries"]))
 def test_every_canned_query_returns_rows_in_the_demo(datasette_url, name):
     """An empty parameter means "all": every canned query returns rows with every parameter
     left empty, and with a year where it takes one."""
     empty = {p: "" for p in parameters(name)}
+    if name in FAULT_QUERIES:  # the demo portals are healthy: their second crawl raises nothing
+        assert query(datasette_url, name, **empty) == [], name
+        return
     assert query(datasette_url, name, **empty), name
     if "year" in empty:
         with_year = query(datasette_url, name, **{**empty, "year": "2022"})

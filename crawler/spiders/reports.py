@@ -175,10 +175,17 @@ class ReportsSpider(scrapy.Spider):
         meta, portal = response.meta, response.meta["portal"]
         page = lists.ListPage(response.url, html, tuple(links), tuple(reports), rendered=bool(meta.get("playwright")),
                               parsed=tree)
+        probes_out_of_scope = asked = 0
         for request in lists.next_pages(page):
             if request.probe and not self.in_scope(request.url, portal):
+                # a guess read from script text, not a request: never sent, but the script
+                # is still run, in Chromium, where the scope policy sees what it really asks
+                probes_out_of_scope += 1
                 continue
+            asked += 1
             yield self.ask(meta, request, fallback=response.url)
+        if probes_out_of_scope and not asked and not page.rendered:
+            yield self.render(meta, response.url)
 
     def ask(self, meta, request: lists.PageRequest, fallback: str | None = None):
         """A list reader's request; a probe that fails or lists nothing has the page rendered."""
