@@ -47,6 +47,12 @@ class CleanPage:
     published_date: str | None
     source: str | None
     meta: dict = field(default_factory=dict)
+    # every other place the page names its title, best first (headings, <title>, a 标题 field);
+    # archive.metadata chooses among them, the text's first lines and the list's link text
+    title_candidates: list[str] = field(default_factory=list)
+    # the 落款's body when trafilatura dropped its line (it collapses a paragraph that repeats
+    # an earlier one, as the agency line of a title split over two lines does)
+    signed_by: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -146,6 +152,22 @@ def labelled_source(page_text: str) -> str | None:
             if not not_a_value.match(m.group(1)):
                 return m.group(1)
     return None
+
+
+@lru_cache(maxsize=1)
+def _title_field_re() -> re.Pattern:
+    labels = page_patterns()["title_candidates"]["field_labels"]
+    spaced = "|".join(r"\s*".join(map(re.escape, label)) for label in labels)
+    return re.compile(rf"(?:^|\n|\|)\s*(?:{spaced})\s*[:：|]?\s*([^|\n]{{4,100}})")
+
+
+def labelled_titles(page_text: str) -> list[str]:
+    r"""The values of a page's 标题 / 名称 fields (the 索引号 block of county portals).
+
+    >>> labelled_titles("索引号 bgs01/2023-00011\n标   题 县政府办2022年度政府信息公开工作年度报告\n")
+    ['县政府办2022年度政府信息公开工作年度报告']
+    """
+    return [m.group(1).strip() for m in _title_field_re().finditer(page_text or "")]
 
 
 # --------------------------------------------------------------------------- tree helpers
@@ -374,30 +396,32 @@ def _extract_text(root, selectors: _Selectors, page_text: str) -> str:
 
 # --------------------------------------------------------------------------- title
 
-def _title(root, selectors: _Selectors, meta: dict, text: str) -> str | None:
+def _title(root, selectors: _Selectors, meta: dict, text: str) -> tuple[str | None, list[str]]:
+    """The page's title and every other title it prints (see ``CleanPage.title_candidates``)."""
     conf = page_patterns()["title"]
-    for name in page_patterns()["meta_names"]["title"]:
-        if meta.get(name):
-            return meta[name]
+    named = [meta[name] for name in page_patterns()["meta_names"]["title"] if meta.get(name)]
     if root is None:
-        return None
+        return (named[0] if named else None), named
     title_tag = _squash(" ".join(t.text_content() for t in root.xpath("//title")[:1]))
     head = _strip_site_suffix(title_tag, conf["site_suffix_separators"])
     candidates = [_squash(n.text_content()) for sel in conf["selectors"]
                   for n in selectors.select(sel)]
     candidates = [c for c in candidates if 4 <= len(c) <= 150]
+    others = named + candidates + [t for t in (title_tag, head) if t]
+    if named:
+        return named[0], others
     for cand in candidates:
         joined = cand.replace(" ", "")
         short = len(joined) < 0.6 * len(head.replace(" ", ""))  # a site-name banner <h1>
         if head and not short and (joined in title_tag.replace(" ", "")
                                    or head.replace(" ", "") in joined):
-            return cand
+            return cand, others
     if head:
-        return head
+        return head, others
     if candidates:
-        return candidates[0]
+        return candidates[0], others
     first = text.split("\n", 1)[0] if text else ""
-    return first if first.endswith(("报告", "年报")) and len(first) <= 80 else None
+    return (first if first.endswith(("报告", "年报")) and len(first) <= 80 else None), others
 
 
 def _strip_site_suffix(title: str, separators: list[str]) -> str:
@@ -430,8 +454,10 @@ def clean_page(html: str, tree=None) -> CleanPage:
     if not source:
         source = next((meta[n] for n in page_patterns()["meta_names"]["source_fallback"]
                        if meta.get(n)), None)
-    return CleanPage(title=_title(root, selectors, meta, text), text=text, published_date=date,
-                     source=source, meta=meta)
+    title, candidates = _title(root, selectors, meta, text)
+    candidates += labelled_titles(text)
+    return CleanPage(title=title, text=text, published_date=date, source=source, meta=meta,
+                     title_candidates=candidates)
 
 
 # --------------------------------------------------------------------------- script helpers

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from archive.clean import CleanPage, DATE_RE, page_patterns, parse_date
-from archive.titles import strip_chrome
+from archive.titles import is_report_title, strip_chrome
 
-__all__ = ["ReportMeta", "parse_title", "report_metadata", "signature", "template_for_year", "title_token",
+__all__ = ["ReportMeta", "clean_title", "title_candidates", "parse_title", "report_metadata", "signature", "template_for_year", "title_token",
            "title_year_candidates", "text_years"]
 
 
@@ -38,6 +38,14 @@ class ReportMeta:
     publisher: str | None
     published_date: str | None
     template: str
+    title: str | None = None
+    sources: dict = field(default_factory=dict)   # where title, agency and year were read (SOURCES)
+
+
+# Where a field was read: the page (its headings, <title>, a 标题 field), the text's first
+# lines, the list's link text, the title, a phrase of the body, the page's 发布机构/来源
+# field, or the 落款.
+SOURCES = ("page", "text", "listing", "title", "body", "publisher", "signature")
 
 
 def template_for_year(year: int | None) -> str:
@@ -260,21 +268,176 @@ def signature(text: str | None) -> tuple[str | None, str | None]:
     return None, None
 
 
+# --------------------------------------------------------------------------- title choice
+
+@lru_cache(maxsize=1)
+def _candidate_conf() -> dict:
+    conf = page_patterns()["title_candidates"]
+    words = "|".join(map(re.escape, sorted(conf["leading_words"], key=len, reverse=True)))
+    seps = re.escape(conf["leading_separators"])
+    return {**conf,
+            "leading": re.compile(rf"^(?:(?:{words})[{seps}]*)+"),
+            "crumb": re.compile("|".join(map(re.escape, conf["breadcrumb_separators"]))),
+            "prefix": re.compile("^(?:" + "|".join(map(re.escape, conf["column_prefixes"])) + ")")}
+
+
+def clean_title(text: str | None) -> str | None:
+    """A title without the chrome a page glued to it: the login bar (登录 | 注册), a
+    breadcrumb (首页 > … > the title), a column name in front of the agency
+    (政府信息公开XX县…), a date or 【tag】 as lists add them.
+
+    >>> clean_title("登录 | 注册抚松县松江河镇人民政府2020年政府信息公开工作年度报告")
+    '抚松县松江河镇人民政府2020年政府信息公开工作年度报告'
+    >>> clean_title("您当前所在位置: 首页 > 政务公开 > 中村乡2020年政府信息公开工作年度报告")
+    '中村乡2020年政府信息公开工作年度报告'
+    >>> clean_title("政府信息公开福州市晋安区2021年政府信息公开工作年度报告")
+    '福州市晋安区2021年政府信息公开工作年度报告'
+    >>> clean_title("[2023-01-20]县林业局2022年政府信息公开工作年度报告")
+    '县林业局2022年政府信息公开工作年度报告'
+    """
+    if not text:
+        return None
+    conf = _candidate_conf()
+    t = re.sub(r"[\s\u00a0\u3000]+", " ", text).strip()
+    parts = [p.strip() for p in conf["crumb"].split(t)]
+    if len(parts) > 1:   # a breadcrumb: its last step (before 正文) is the page
+        parts = [p for p in parts if p and p not in conf["breadcrumb_last_words"]]
+        t = parts[-1] if parts else ""
+        for word in conf["breadcrumb_last_words"]:   # 正文 glued to the next line's title
+            if t.startswith(word) and is_report_title(t[len(word):]):
+                t = t[len(word):]
+    t = conf["leading"].sub("", t).strip(conf["leading_separators"])
+    t = strip_chrome(t).strip()
+    rest = conf["prefix"].sub("", t)
+    if rest != t and is_report_title(rest) and parse_title(rest)[0]:
+        t = rest   # 政府信息公开 + agency: the column's name glued in front
+    return t or None
+
+
+def title_candidates(page: CleanPage, list_title: str | None = None,
+                     simplify=lambda t: t) -> list[tuple[str, str]]:
+    """Every title the document offers, best first, each with where it was found: the page
+    (its chosen title, then its other headings and fields), the text's first lines (a title
+    split over two lines joined: the agency on the line above), the list's link text, the
+    title the body announces (现公布XX县2020年度政府信息公开工作年度报告)."""
+    conf = _candidate_conf()
+    out = [(t, "page") for t in [page.title, *page.title_candidates] if t]
+    lines = [l.strip() for l in (page.text or "").split("\n")[:conf["first_lines"]] if l.strip()]
+    short = [l if len(l) <= conf["max_title_chars"] and not any(c in l for c in conf["sentence_chars"])
+             else None for l in lines]
+    for first, second in zip(short, short[1:] + [None]):
+        if first and second and not is_report_title(simplify(first)) \
+                and is_report_title(simplify(first + second)):
+            out.append((first + second, "text"))
+        if first:
+            out.append((first, "text"))
+    if list_title:
+        out.append((list_title, "listing"))
+    announced = _agency_res()[0]
+    out += [(m.group("title"), "body") for m in announced.finditer((page.text or "")[:3000])]
+    return out
+
+
+def choose_title(candidates: list[tuple[str, str]], simplify=lambda t: t) -> tuple[str | None, str | None]:
+    """(title, where): the first candidate printed as a title that names a report and its
+    agency, else the first printed one that names a report, else the title the body announces
+    (现公布…年度报告), else the page's own title, else the list's. ``simplify``:
+    Traditional → Simplified, for a report printed in Traditional script (its title is
+    kept as printed)."""
+    cleaned = [clean_title(text) for text, _ in candidates]
+    reports = [i for i, t in enumerate(cleaned) if t and is_report_title(simplify(t))]
+    printed = [i for i in reports if candidates[i][1] != "body"]
+    with_agency = [i for i in printed if parse_title(simplify(cleaned[i]))[0]]
+    fallback = [i for i, (t, (_, where)) in enumerate(zip(cleaned, candidates))
+                if t and where not in ("text", "body")]
+    for found in (with_agency, printed, reports, fallback):
+        if found:
+            return cleaned[found[0]], candidates[found[0]][1]
+    return None, None
+
+
+# --------------------------------------------------------------------------- agency
+
+@lru_cache(maxsize=1)
+def _agency_res() -> tuple[re.Pattern, re.Pattern]:
+    conf = page_patterns()["agency_phrases"]
+    return re.compile(conf["announced_title"]), re.compile(conf["compiled_by"])
+
+
+def agency_in_body(text: str | None) -> str | None:
+    """The body named in the report's own words: the title it announces
+    (现向社会公布2021年石家庄市教育局政府信息公开工作年度报告) or who compiled it
+    (本报告由XX局编制).
+
+    >>> agency_in_body("根据《条例》规定，现向社会公布2021年石家庄市教育局政府信息公开工作年度报告。")
+    '石家庄市教育局'
+    >>> agency_in_body("本报告由雁栖县统计局根据《条例》要求编制。")
+    '雁栖县统计局'
+    >>> agency_in_body("本报告由总体情况、主动公开政府信息情况等六部分组成。") is None
+    True
+    """
+    if not text:
+        return None
+    announced, compiled_by = _agency_res()
+    head = text[:3000]
+    for m in announced.finditer(head):
+        agency = parse_title(m.group("title"))[0]
+        if agency and _looks_like_body(agency):
+            return agency
+    for m in compiled_by.finditer(head):
+        agency = m.group("agency").strip()
+        if _looks_like_body(agency):
+            return agency
+    return None
+
+
+def reporting_year_in_text(text: str | None) -> int | None:
+    """The year the text says it reports on: the first ``text_year`` pattern that names a
+    plausible year decides (统计期限自2022年… before a paragraph opening with a year)."""
+    for pattern in _text_year_res():
+        counts = Counter(int(m.group(1)) for m in pattern.finditer(text or "") if _plausible(int(m.group(1))))
+        if counts:
+            return counts.most_common(1)[0][0]
+    return None
+
+
 # --------------------------------------------------------------------------- page
 
-def report_metadata(page: CleanPage) -> ReportMeta:
-    """Agency, year, publisher, date and template of a cleaned report page."""
+def report_metadata(page: CleanPage, list_title: str | None = None, printed: CleanPage | None = None) -> ReportMeta:
+    """Title, agency, year, publisher, date and template of a cleaned report page, and
+    where each of title, agency and year was read (``ReportMeta.sources``). ``page`` in
+    Simplified script; ``printed``: the page as printed, when it is in Traditional script
+    (its title is kept as printed, the rest is read in Simplified)."""
     body, signed = signature(page.text)
+    body = body or page.signed_by
     published = page.published_date or signed
-    title = page.title
-    if not title and page.text:
-        first = page.text.split("\n", 1)[0]
-        title = first if first.endswith(("报告", "年报")) and len(first) <= 80 else None
-    agency, year = parse_title(title, published_date=published, text=page.text)
-    if year is None:
-        years = title_year_candidates(title)[0] if title else []
-        counts = text_years(page.text)
-        year = _choose_year(years, published, page.text) if years else (
-            counts.most_common(1)[0][0] if counts else None)
+    if printed is None:
+        title, title_source = choose_title(title_candidates(page, list_title))
+        simple_title = title
+    else:
+        from archive.clean import to_simplified
+        title, title_source = choose_title(title_candidates(printed, list_title, to_simplified), to_simplified)
+        simple_title = to_simplified(title) or None
+    sources = {"title": title_source}
+    agency, year = parse_title(simple_title, published_date=published, text=page.text)
+    if agency:
+        sources["agency"] = "title"
+    else:
+        listed = parse_title(list_title)[0] if list_title else None
+        publisher_field = page.source if page.source and _looks_like_body(page.source) else None
+        for found, where in ((agency_in_body(page.text), "body"), (publisher_field, "publisher"),
+                             (listed, "listing"), (body, "signature")):
+            if found:
+                agency, sources["agency"] = found, where
+                break
+    if year is not None:
+        sources["year"] = "title"
+    else:
+        for found, where in ((reporting_year_in_text(page.text), "body"),
+                             (parse_title(list_title)[1] if list_title else None, "listing")):
+            if found:
+                year, sources["year"] = found, where
+                break
     return ReportMeta(agency=agency, year=year, publisher=page.source or body,
-                      published_date=published, template=template_for_year(year))
+                      published_date=published, template=template_for_year(year), title=title,
+                      sources={k: v for k, v in sources.items() if v})

@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 
 from archive.charset import decode_html
 from archive.check import Subject, run_all, unreadable_format
-from archive.clean import (CleanPage, block_text, clean_lines, clean_page, labelled_date, labelled_source,
+from archive.clean import (CleanPage, block_text, clean_lines, clean_page, labelled_date, labelled_source, labelled_titles,
                            parse_html, strip_inline_pinyin, to_simplified)
 from archive.flat_tables import flat_grid
 from archive.convert import convert
 from archive.limits import LimitExceeded
 from archive.formats import UNREADABLE, Document, read_docx, read_pdf, read_txt, read_xlsx, sniff
-from archive.metadata import parse_title, report_metadata, template_for_year
+from archive.metadata import parse_title, report_metadata, signature, template_for_year
 from archive.search import simplified
 from archive.sections import Section, split_sections
 from archive.statistics import Cell, Statistics, UnalignedRow, statistics_of
@@ -37,7 +37,7 @@ from archive.tables import html_grids
 # Recorded with every parse (fetched_reports.parser_version, document_parses): the parse
 # stage re-parses whatever was parsed by another version. Bump it whenever parsing
 # changes what it stores.
-PARSER_VERSION = "2026.12.3"
+PARSER_VERSION = "2026.12.4"
 WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
 READERS = {"docx": read_docx, "pdf": read_pdf, "txt": read_txt, "xlsx": read_xlsx}
 
@@ -60,6 +60,7 @@ class ParsedReport:
     template_confidence: float | None = None   # how clearly the tables' shape named the template
     template_reason: str | None = None         # why: markers found, the year's template
     unaligned: list[UnalignedRow] = field(default_factory=list)   # rows kept as printed
+    sources: dict = field(default_factory=dict)   # where title, agency and year were read (metadata.SOURCES)
 
 
 def report_key(title: str | None, url: str) -> str:
@@ -83,17 +84,20 @@ def _read_html(body: bytes, content_type: str | None) -> tuple[CleanPage, list, 
         return clean_page(html), [], 0, html
     images = len(tree.xpath("//body//img"))
     grids = html_grids(tree)
-    return clean_page(html, tree), grids, images, tree
+    page = clean_page(html, tree)
+    if page.text and signature(page.text)[0] is None:
+        page.signed_by = signature(block_text(tree))[0]   # a 落款 line trafilatura dropped
+    return page, grids, images, tree
 
 
 def _read_other(doc: Document) -> CleanPage:
-    text = clean_lines(_strip_pinyin_lines("\n".join(doc.lines)))
-    # A labelled date, else the 落款 date (metadata.py). Creation dates of DOCX/PDF files
-    # are not used: they are often the defaults of the tool that wrote the file.
-    date = labelled_date(text)
-    return CleanPage(title=doc.title, text=text, published_date=date,
-
-                     source=labelled_source(text), meta=doc.meta)
+    raw = _strip_pinyin_lines("\n".join(doc.lines))
+    text = clean_lines(raw)
+    # A labelled date, else the 落款 date (metadata.py), read on every line (the page's
+    # 时间：/发布机构 line copied with the text is chrome, dropped from the text). Creation
+    # dates of DOCX/PDF files are not used: they are often the defaults of the tool that wrote the file.
+    return CleanPage(title=doc.title, text=text, published_date=labelled_date(raw),
+                     source=labelled_source(raw), meta=doc.meta, title_candidates=labelled_titles(raw))
 
 
 def _looks_traditional(text: str) -> bool:
@@ -101,15 +105,17 @@ def _looks_traditional(text: str) -> bool:
     return sum(map(operator.ne, sample, to_simplified(sample))) >= 5   # characters OpenCC changed
 
 
-def _metadata(page: CleanPage):
+def _metadata(page: CleanPage, list_title: str | None):
     """Metadata read on a Simplified copy when the report is in Traditional script, so
-    that title patterns match; agency and publisher are then stored in Simplified."""
+    that title patterns match; agency and publisher are then stored in Simplified, the
+    title as printed."""
     if not _looks_traditional((page.title or "") + page.text):
-        return report_metadata(page)
+        return report_metadata(page, list_title)
     copy = CleanPage(title=to_simplified(page.title) or None, text=to_simplified(page.text),
                      published_date=page.published_date,
-                     source=to_simplified(page.source) or None, meta=page.meta)
-    return report_metadata(copy)
+                     source=to_simplified(page.source) or None, meta=page.meta,
+                     title_candidates=[to_simplified(t) for t in page.title_candidates])
+    return report_metadata(copy, to_simplified(list_title) or None, printed=page)
 
 
 def _statistics(grids: list, page: CleanPage, html, year: int | None) -> Statistics:
@@ -140,7 +146,8 @@ def _unreadable(source_format: str, url: str, list_title: str | None,
     return ParsedReport(key=report_key(list_title, url), title=list_title, agency=agency,
                         year=year, publisher=None, published_date=None,
                         template=template_for_year(year), source_format=source_format, text="",
-                        checks=[check], notes=[check.detail])
+                        checks=[check], notes=[check.detail],
+                        sources={k: "listing" for k, v in (("title", list_title), ("agency", agency), ("year", year)) if v})
 
 
 def parse_report(body: bytes, content_type: str | None, url: str,
@@ -165,9 +172,9 @@ def parse_report(body: bytes, content_type: str | None, url: str,
         page, grids = _read_other(doc), doc.grids
     page.text = _strip_pinyin_lines(page.text)
     page.title = strip_inline_pinyin(page.title) or None
-    if not page.title and list_title:
-        page.title = list_title
-    meta = _metadata(page)
+    page.title_candidates = [strip_inline_pinyin(t) for t in page.title_candidates]
+    meta = _metadata(page, list_title)
+    page.title = meta.title
     stats = _statistics(grids, page, html, meta.year)
     # The template is the one the tables follow (their shape); without tables, the year's.
     template = stats.template or meta.template
@@ -180,4 +187,5 @@ def parse_report(body: bytes, content_type: str | None, url: str,
         publisher=meta.publisher, published_date=meta.published_date, template=template,
         source_format=source_format, text=page.text, cells=list(stats.cells), checks=checks,
         notes=list(stats.notes), sections=split_sections(page.text),
-        template_confidence=stats.confidence, template_reason=reason, unaligned=list(stats.unaligned))
+        template_confidence=stats.confidence, template_reason=reason, unaligned=list(stats.unaligned),
+        sources=meta.sources)

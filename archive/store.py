@@ -81,7 +81,8 @@ CREATE TABLE IF NOT EXISTS reports (
     publisher TEXT, published_date TEXT, template TEXT, source_format TEXT,
     text TEXT, text_simplified TEXT, portal TEXT, list_title TEXT,
     document_sha256 TEXT, fetched_at TEXT, parse_notes TEXT,
-    template_confidence REAL, template_reason TEXT
+    template_confidence REAL, template_reason TEXT,
+    title_source TEXT, agency_source TEXT, year_source TEXT
 );
 CREATE TABLE IF NOT EXISTS report_urls (
     url TEXT PRIMARY KEY, report_id INTEGER REFERENCES reports(id), role TEXT,
@@ -154,6 +155,10 @@ ADDED_COLUMNS = [
     # anti-bot script challenges passed through Chromium, and pages given up (crawler/challenge.py)
     ("crawl_runs", "challenge_renders", "INTEGER DEFAULT 0"),
     ("crawl_runs", "challenge_refused", "INTEGER DEFAULT 0"),
+    # where the title, agency and year were read (archive.metadata.SOURCES)
+    ("reports", "title_source", "TEXT"),
+    ("reports", "agency_source", "TEXT"),
+    ("reports", "year_source", "TEXT"),
 ]
 
 
@@ -615,6 +620,7 @@ class Archive:
             "fetched_at": now(), "parse_notes": "\n".join(parsed.notes) or None,
             "template_confidence": getattr(parsed, "template_confidence", None),
             "template_reason": getattr(parsed, "template_reason", None),
+            **{f"{name}_source": getattr(parsed, "sources", {}).get(name) for name in ("title", "agency", "year")},
         }
         self.db.execute(f"INSERT OR REPLACE INTO reports({', '.join(report)}) "
                         f"VALUES ({', '.join('?' * len(report))})", list(report.values()))

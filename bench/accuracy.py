@@ -24,14 +24,20 @@ def pct(right: int, total: int) -> str:
 
 def main(verbose: bool = False) -> int:
     results = [evaluate(folder) for folder in cases()]
-    print(f"labelled reports: {len(results)}\n")
+    print(f"labelled reports: {len(results)} ({sum(not r.values_labelled for r in results)} for metadata only)\n")
     print("metadata field   right/total  accuracy")
     for name in METADATA_FIELDS:
         right = sum(r.metadata[name][0] == r.metadata[name][1] for r in results)
         print(f"{name:<16} {right:>5}/{len(results):<5}  {pct(right, len(results))}")
+    sourced = [(r, name) for r in results for name in r.sources]
+    right = sum(r.sources[name][0] == r.sources[name][1] for r, name in sourced)
+    print(f"{'where read':<16} {right:>5}/{len(sourced):<5}  {pct(right, len(sourced))}"
+          "   (title/agency/year_source, where labelled)")
     by_form = defaultdict(list)
     for r in results:
-        by_form[r.form].append(r)
+        if r.values_labelled:   # excerpts whose tables are cut off count for metadata only
+            by_form[r.form].append(r)
+    results = [r for r in results if r.values_labelled]
     print("\nsource form          reports  cells right/total  accuracy  extra  checks agree")
     totals = [0, 0, 0, 0]
     for form, rs in sorted(by_form.items()):
@@ -48,7 +54,7 @@ def main(verbose: bool = False) -> int:
           f"consistent reports with no failing check: {sum(r.checks_ok for r in clean)}/{len(clean)}")
     if verbose:
         for r in results:
-            for name, (e, a) in r.metadata.items():
+            for name, (e, a) in [*r.metadata.items(), *((f"{k}_source", v) for k, v in r.sources.items())]:
                 if e != a:
                     print(f"  {r.case}: {name} expected {e!r}, got {a!r}")
             for k, e, a in r.wrong[:10]:

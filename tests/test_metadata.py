@@ -164,4 +164,7 @@ def test_report_metadata_year_from_text_without_title():
     page = CleanPage(title=None, source=None, published_date="2021-02-20", meta={},
                      text="根据《条例》规定，现公布XX县2020年度政府信息公开工作年度报告。\n一、总体情况\n2020年，我县…")
     meta = report_metadata(page)
-    assert (meta.agency, meta.year, meta.template) == (None, 2020, "2019")
+    # no title printed: the title the body announces names the agency and the year
+    assert (meta.agency, meta.year, meta.template) == ("XX县", 2020, "2019")
+    assert meta.title == "XX县2020年度政府信息公开工作年度报告"
+    assert meta.sources == {"title": "body", "agency": "title", "year": "title"}

@@ -31,10 +31,16 @@ class Result:
     extra: list = field(default_factory=list)          # keys parsed but not expected
     failing_expected: list = field(default_factory=list)
     failing_actual: list = field(default_factory=list)
+    sources: dict = field(default_factory=dict)        # field -> (expected, actual) where labelled
+    values_labelled: bool = True                       # False: an excerpt whose tables are cut off
 
     @property
     def metadata_ok(self) -> bool:
         return all(e == a for e, a in self.metadata.values())
+
+    @property
+    def sources_ok(self) -> bool:
+        return all(e == a for e, a in self.sources.values())
 
     @property
     def checks_ok(self) -> bool:
@@ -76,6 +82,11 @@ def evaluate(folder: Path) -> Result:
     result = Result(folder.name, expected["form"])
     for name in METADATA_FIELDS:
         result.metadata[name] = (expected["metadata"][name], getattr(parsed, name))
+    for name, where in expected.get("sources", {}).items():
+        result.sources[name] = (where, getattr(parsed, "sources", {}).get(name))
+    if expected["values"] is None:   # metadata only: the document's tables are cut off
+        result.values_labelled = False
+        return result
     actual = {key(c.table, c.fields): c.value for c in parsed.cells}
     wanted = {key(v["table"], v): v["value"] for v in expected["values"]}
     result.cells_expected = len(wanted)
