@@ -85,7 +85,8 @@ def _read_html(body: bytes, content_type: str | None) -> tuple[CleanPage, list, 
     images = len(tree.xpath("//body//img"))
     grids = html_grids(tree)
     page = clean_page(html, tree)
-    if page.text and signature(page.text)[0] is None:
+    signed_by, signed_on = signature(page.text)
+    if signed_on and signed_by is None:   # a dated 落款 whose body line is missing
         page.signed_by = signature(block_text(tree))[0]   # a 落款 line trafilatura dropped
     return page, grids, images, tree
 
