@@ -9,15 +9,16 @@ DB ?= var/archive.db
 
 .PHONY: setup system-packages demo test test-fast bench clean
 # Debian packages: Chromium for lists only a browser can read (and the browser tests), a CJK
-# font for its screenshots, LibreOffice to read DOC/WPS/XLS attachments.
-SYSTEM_PACKAGES := chromium fonts-wqy-microhei libreoffice-writer-nogui libreoffice-calc-nogui
+# font for its screenshots, LibreOffice to read DOC/WPS/XLS attachments, Redis for crawling on
+# several machines (the tests start their own server on a free loopback port).
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei libreoffice-writer-nogui libreoffice-calc-nogui redis-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 setup: system-packages $(VENV)/bin/nianbao
 
 system-packages:
 	@if ! command -v chromium >/dev/null || ! command -v soffice >/dev/null \
-	    || [ ! -d /usr/share/fonts/truetype/wqy ]; then \
+	    || ! command -v redis-server >/dev/null || [ ! -d /usr/share/fonts/truetype/wqy ]; then \
 	  $(SUDO) apt-get update -qq >/dev/null 2>&1 || true; \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	fi

@@ -59,6 +59,7 @@ class ConditionalRequests:
 
     def __init__(self, crawler):
         self.db_path = crawler.settings.get("ARCHIVE_DB")
+        self.fleet_url = crawler.settings.get("NIANBAO_REDIS_URL")
         self.enabled = crawler.settings.getbool("NIANBAO_CONDITIONAL_REQUESTS")
         self.revisit_days = crawler.settings.getfloat("NIANBAO_REVISIT_DAYS")
         self.stats = crawler.stats
@@ -72,7 +73,7 @@ class ConditionalRequests:
         return middleware
 
     def close(self):
-        if self._archive is not None:
+        if self._archive is not None and hasattr(self._archive, "db"):
             self._archive.db.conn.close()
             self._archive = None
 
@@ -82,7 +83,11 @@ class ConditionalRequests:
             from archive.store import Archive
 
             self._opened = True
-            if self.db_path and Path(self.db_path).exists():
+            if self.fleet_url:   # a worker of a distributed crawl: the writer's knowledge
+                from crawler.distributed import Fleet, FleetKnowledge
+
+                self._archive = FleetKnowledge(Fleet(self.fleet_url))
+            elif self.db_path and Path(self.db_path).exists():
                 self._archive = Archive(self.db_path, create=False)
         return self._archive
 

@@ -29,6 +29,7 @@ class ArchivePipeline:
         self.crawler = crawler
         self.counts: Counter = Counter()
         self.per_portal: dict[str, Counter] = defaultdict(Counter)
+        self.partial = False   # this run's portals were seen only in part (a resumed writer)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -124,7 +125,7 @@ class ArchivePipeline:
                 reports_new=seen["reports_new"], lists_read=seen["lists_read"], renders=seen["renders"],
                 failures=seen["failures"], report_column_found=bool(seen["report_column_found"]),
                 unreachable=recorder.unreachable(portal),
-                complete=finished and portal.name not in over_budget))
+                complete=finished and not self.partial and portal.name not in over_budget))
         last_good = self.archive.last_good_portal_runs(self.run_id)
         alarms = [alarm for run in runs for alarm in layout_alarms(run, _portal_run(last_good.get(run.portal)))]
         self.archive.save_portal_runs([run.row(self.run_id) for run in runs])

@@ -2,6 +2,8 @@
 archive, parse them, and publish the archive with Datasette.
 
     nianbao crawl --portals PORTALS.csv --db ARCHIVE.db   fetch, keep, and parse (alongside)
+    nianbao crawl ... --redis redis://HOST:6379/0        the same, fetched by workers on many machines
+    nianbao worker --redis redis://HOST:6379/0           a worker: fetch for the crawl on that Redis
     nianbao parse --db ARCHIVE.db [--workers N] [--all]  parse what is not parsed yet
     nianbao serve --db ARCHIVE.db [--port 8001]          publish it, read-only
     nianbao demo                                         offline demo portals, crawled and served
@@ -59,26 +61,31 @@ def default_log(db: str) -> str:
 def crawl(portals: str, db: str, *, log_file: str | None = None, settings: dict | None = None,
           resume: bool = False, parse: bool = True, workers: int = DEFAULT_WORKERS,
           limits: Limits = Limits(), output: str = "text", verbose: bool = False,
-          province: str | None = None, level: str | None = None, limit: int | None = None) -> int:
+          province: str | None = None, level: str | None = None, limit: int | None = None,
+          redis_url: str | None = None) -> int:
     """Crawl every portal of the portals file into the archive, parsing alongside unless
     ``parse`` is false; returns an exit code. With ``resume``, the crawl keeps its queue in
     ``DB.job`` (Scrapy JOBDIR) and a crawl that was killed continues where it stopped.
     ``province``, ``level`` and ``limit`` select portals of the file (see ``select_portals``).
     The Scrapy log goes to ``log_file`` (default: beside the archive, ``DB.crawl.log``), or
     with ``verbose`` to the terminal; the terminal gets a progress line and a summary
-    (``output``: text, json or quiet)."""
+    (``output``: text, json or quiet). With ``redis_url``, the pages are fetched by ``nianbao
+    worker`` processes sharing that Redis server, and this process only seeds, stores and
+    parses (:mod:`crawler.distributed`); ``resume`` then continues the crawl kept in Redis."""
     started = time.monotonic()
     try:
         listed = read_portals(portals)
         selected = select_portals(listed, province, level, limit)
         _archive_path(db)
+        if redis_url:
+            _check_redis(redis_url)
     except (PortalsFileError, SelectionError, UsageError) as error:
         print(f"nianbao: {error}", file=sys.stderr)
         return EXIT_USAGE
     if log_file is None and not verbose:
         log_file = default_log(db)
     options = dict(log_file=log_file, settings=settings, resume=resume, parse=parse, workers=workers,
-                   limits=limits, output=output, started=started)
+                   limits=limits, output=output, started=started, redis_url=redis_url)
     if len(selected) == len(listed):
         return _crawl(portals, db, len(selected), **options)
     handle, selection = tempfile.mkstemp(prefix="nianbao-portals-", suffix=".csv")
@@ -90,7 +97,8 @@ def crawl(portals: str, db: str, *, log_file: str | None = None, settings: dict 
         os.unlink(selection)
 
 
-def _crawl(portals, db, count, *, log_file, settings, resume, parse, workers, limits, output, started) -> int:
+def _crawl(portals, db, count, *, log_file, settings, resume, parse, workers, limits, output, started,
+           redis_url=None) -> int:
     lock = open(f"{db}.lock", "w")
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -98,7 +106,7 @@ def _crawl(portals, db, count, *, log_file, settings, resume, parse, workers, li
         print(f"nianbao: another crawl is writing {db}; not starting", file=sys.stderr)
         return EXIT_LOCKED
     settings = dict(settings or {})
-    if resume:
+    if resume and not redis_url:
         from crawler.jobdir import discard_if_damaged
 
         settings["JOBDIR"] = f"{db}.job"
@@ -116,8 +124,11 @@ def _crawl(portals, db, count, *, log_file, settings, resume, parse, workers, li
             stage = ParseAlongside(db, workers=workers, limits=limits)
             stage.start()
         parsed_so_far = (lambda: sum(stage.counts[k] for k in PARSED_KINDS)) if stage else None
-        stats = _run_spider(portals, db, log_file, settings,
-                            progress=(count, parsed_so_far) if output != "quiet" else None)
+        if redis_url:
+            stats = _run_writer(portals, db, log_file, settings, redis_url, resume)
+        else:
+            stats = _run_spider(portals, db, log_file, settings,
+                                progress=(count, parsed_so_far) if output != "quiet" else None)
         try:
             parsed = stage.finish() if stage else None
         except Exception as error:  # what was fetched is kept; parsing can be run again
@@ -136,15 +147,8 @@ def _crawl(portals, db, count, *, log_file, settings, resume, parse, workers, li
 
 def _run_spider(portals, db, log_file, overrides, progress=None) -> dict:
     from scrapy.crawler import CrawlerProcess
-    from scrapy.settings import Settings
 
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
-    settings.set("ARCHIVE_DB", db, priority="cmdline")
-    if log_file:
-        settings.set("LOG_FILE", log_file, priority="cmdline")
-    for key, value in overrides.items():
-        settings.set(key, value, priority="cmdline")
+    settings = _crawl_settings(db, log_file, overrides)
     settings.set("LOG_INSTALL_ROOT_HANDLER", True, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler("reports")
@@ -154,6 +158,44 @@ def _run_spider(portals, db, log_file, overrides, progress=None) -> dict:
     process.start()
     del line
     return crawler.stats.get_stats()
+
+
+def _crawl_settings(db, log_file, overrides):
+    """The project's Scrapy settings, with the archive, the log file and ``-s`` overrides."""
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("ARCHIVE_DB", db, priority="cmdline")
+    if log_file:
+        settings.set("LOG_FILE", log_file, priority="cmdline")
+    for key, value in overrides.items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def _check_redis(url: str) -> None:
+    from crawler.distributed import Fleet, FleetError
+
+    try:
+        Fleet(url).redis.close()
+    except FleetError as error:
+        raise UsageError(str(error)) from None
+
+
+def _run_writer(portals, db, log_file, overrides, redis_url, resume) -> dict:
+    """The writer of a distributed crawl: seed, store what the workers fetched, until done."""
+    import logging
+
+    from crawler.distributed import Fleet, FleetWriter
+
+    if log_file:
+        logging.basicConfig(filename=log_file, level=logging.INFO,
+                            format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+    writer = FleetWriter(Fleet(redis_url), db, portals, _crawl_settings(db, log_file, overrides), resume=resume,
+                         shared={k: v for k, v in overrides.items() if k not in ("LOG_FILE", "JOBDIR", "ARCHIVE_DB")})
+    writer.open()
+    return writer.run()
 
 
 def _finish_crawl(db: str, stats: dict, parsed) -> int:
@@ -280,6 +322,21 @@ def serve(db: str, port: int, host: str = "127.0.0.1") -> None:
     datasette_cli.main(serve_args(db, port, host), prog_name="datasette")
 
 
+# -- worker ----------------------------------------------------------------------------
+
+def worker(redis_url: str, concurrency: int | None = None, wait_seconds: float | None = None,
+           overrides: dict | None = None, log_file: str | None = None) -> int:
+    """Fetch for the distributed crawl announced on ``redis_url`` until it is done."""
+    from crawler.distributed import run_worker
+
+    _check_redis(redis_url)
+    code = run_worker(redis_url, concurrency=concurrency, wait_seconds=wait_seconds, overrides=overrides,
+                      log_file=log_file)
+    if code:
+        print(f"nianbao: no crawl was announced on the Redis server within {wait_seconds:g} s", file=sys.stderr)
+    return code
+
+
 # -- demo ------------------------------------------------------------------------------
 
 def demo(db: str, port: int, portal_port: int) -> int:
@@ -328,6 +385,8 @@ EXAMPLES = {
       fetch only (parse later with `nianbao parse`), at most 500 pages a portal
   nianbao crawl --portals portals/registry.csv --province 广东省 --level county --limit 20 --db var/gd.db
       the first 20 county portals of Guangdong in the national registry
+  nianbao crawl --portals portals.csv --db var/archive.db --redis redis://:PASSWORD@10.0.0.5:6379/0
+      seed the shared queue, store and parse what `nianbao worker` processes fetch
   nianbao crawl --portals portals.csv --db var/archive.db --verbose
       show Scrapy's log on the terminal instead of the log file""",
     "parse": """examples:
@@ -342,6 +401,11 @@ EXAMPLES = {
       re-parse every kept document, as `nianbao parse --all` does
   nianbao reparse --db var/archive.db --json
       and print the counts as JSON""",
+    "worker": """examples:
+  nianbao worker --redis redis://:PASSWORD@10.0.0.5:6379/0
+      fetch for the crawl that `nianbao crawl --redis` started on that server; exit when it is done
+  nianbao worker --redis redis://:PASSWORD@10.0.0.5:6379/0 --concurrency 64 --log-file worker.log
+      more requests at once (the per-host limit holds for the whole fleet)""",
     "serve": """examples:
   nianbao serve --db var/archive.db
       publish the archive at http://127.0.0.1:8001/ (read-only)
@@ -397,10 +461,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a setting of crawler/settings.py, as scrapy -s does")
     c.add_argument("--resume", action="store_true",
                    help="keep the crawl's queue in DB.job and continue a crawl that was killed")
+    c.add_argument("--redis", metavar="URL",
+                   help="crawl with `nianbao worker` processes sharing this Redis server "
+                        "(redis://[:password@]host:port/db); this process stores and parses")
     c.add_argument("--no-parse", action="store_true",
                    help="only fetch and keep; parse later with `nianbao parse`")
     _add_parse_options(c)
     _add_output_options(c)
+    w = _subcommand(commands, "worker", "fetch for a distributed crawl (`nianbao crawl --redis`)")
+    w.add_argument("--redis", required=True, metavar="URL", help="the crawl's Redis server")
+    w.add_argument("--concurrency", type=int, help="requests at once (default CONCURRENT_REQUESTS)")
+    w.add_argument("--wait", type=float, help="give up after this many seconds if no crawl is announced "
+                                              "(default: wait)")
+    w.add_argument("--log-file", help="Scrapy's log (default: the terminal)")
+    w.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a setting of crawler/settings.py")
     p = _subcommand(commands, "parse", "parse the fetched documents not parsed by this version yet")
     p.add_argument("--db", required=True, help="the archive (SQLite file, must exist)")
     p.add_argument("--all", action="store_true", help="re-parse everything (rebuilds every derived table)")
@@ -432,7 +507,10 @@ def main(argv=None) -> int:
             return crawl(args.portals, args.db, log_file=args.log_file, settings=overrides,
                          resume=args.resume, parse=not args.no_parse, workers=args.workers,
                          limits=_limits(args), output=_output(args), verbose=args.verbose,
-                         province=args.province, level=args.level, limit=args.limit)
+                         province=args.province, level=args.level, limit=args.limit, redis_url=args.redis)
+        if args.command == "worker":
+            return worker(args.redis, args.concurrency, args.wait,
+                          dict(item.split("=", 1) for item in args.set if "=" in item), args.log_file)
         if args.command in ("parse", "reparse"):
             started = time.monotonic()
             code, counts = parse(args.db, workers=args.workers, limits=_limits(args),

@@ -82,14 +82,10 @@ class ReportsSpider(scrapy.Spider):
                browser: bool = False, method: str = "GET", body: str | None = None,
                content_type: str | None = None, record_url: str | None = None, **meta) -> scrapy.Request | None:
         key = (record_url or canonical_url(url), browser)
-        if key in self.seen and kind != "attachment":
+        if not self.first_time(key) and kind != "attachment":
             return None
-        self.seen.add(key)
-        budget = self.settings.getint("NIANBAO_PAGE_BUDGET")
-        if self.requests_per_portal[portal] >= budget:
-            self.over_budget[portal] += 1  # one summary line at the end (pipelines.py)
+        if not self.within_budget(portal):
             return None
-        self.requests_per_portal[portal] += 1
         meta = {"portal": portal, "kind": kind, "link_text": link_text, "via": via, **meta}
         if record_url:
             meta["record_url"] = record_url  # a POST: its URL and body (see lists.PageRequest.key)
@@ -102,6 +98,25 @@ class ReportsSpider(scrapy.Spider):
         headers = {"Content-Type": content_type} if content_type else None
         return scrapy.Request(url, method=method, body=body, headers=headers, callback=callback, errback=errback,
                               meta=meta, dont_filter=True)
+
+    def first_time(self, key: tuple[str, bool]) -> bool:
+        """True the first time a page (URL, rendered or not) is asked for in this crawl."""
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+    def mark_seen(self, key: tuple[str, bool]) -> None:
+        """A page fetched under another address (a redirect landed on it) is not asked for again."""
+        self.seen.add(key)
+
+    def within_budget(self, portal: str) -> bool:
+        """Counts one request against the portal's page budget; False once it is spent."""
+        if self.requests_per_portal[portal] >= self.settings.getint("NIANBAO_PAGE_BUDGET"):
+            self.over_budget[portal] += 1  # one summary line at the end (pipelines.py)
+            return False
+        self.requests_per_portal[portal] += 1
+        return True
 
     def in_scope(self, url: str, portal: str) -> bool:
         return self.scope.refusal(url, portal) is None
@@ -121,7 +136,7 @@ class ReportsSpider(scrapy.Spider):
     def parse_page(self, response):
         meta = response.meta
         kind, portal = meta["kind"], meta["portal"]
-        self.seen.add((meta.get("record_url") or canonical_url(response.url), bool(meta.get("playwright"))))
+        self.mark_seen((meta.get("record_url") or canonical_url(response.url), bool(meta.get("playwright"))))
         refused = self.left_scope(response)
         if refused:
             yield refused
