@@ -14,8 +14,12 @@ reports through Redis. What scrapy-redis does not do, this module adds:
   once the callback's output (items and new requests) is in Redis. A lease that expires (its
   worker was killed) is put back in the queue, so another worker does the request.
 - **One politeness for the fleet.** A request holds one of a host's slots (a sorted set with
-  deadlines) while it is downloaded: at most ``CONCURRENT_REQUESTS_PER_DOMAIN`` for all workers
+  deadlines) until it is answered: at most ``CONCURRENT_REQUESTS_PER_DOMAIN`` for all workers
   together; a host that answers 429/5xx or fails to connect is backed off for the whole fleet.
+  The queue is one sorted set per host, and a pop takes, with its lease, a slot of the host
+  served longest ago that has one free: a worker never holds requests it cannot send while
+  other hosts wait (scrapy-redis's single queue would hand it the next requests in order,
+  mostly of one host).
 - **Shared crawl state.** The spider's "asked for already" set and the page budgets are Redis
   sets and counters, so two workers never fetch one page twice and a portal's budget is global.
 - **What the archive knows.** The writer publishes its validators (ETag, Last-Modified) and report
@@ -39,7 +43,7 @@ import pickle
 import socket
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -57,6 +61,7 @@ from crawler.spiders.reports import ReportsSpider
 logger = logging.getLogger(__name__)
 
 LEASE_SECONDS = 120          # a lease not renewed for this long is given to another worker
+POP_WINDOW = 500             # hosts a pop looks at (least recently served first) for a free slot
 RENEW_SECONDS = 10           # how often a worker renews the leases it holds
 MAX_PENDING_BYTES = 256 * 1024 * 1024
 BACKOFF_STATUSES = (429, 500, 502, 503, 504)
@@ -82,7 +87,8 @@ class Fleet:
         except (redis.RedisError, ValueError) as error:
             raise FleetError(f"cannot use Redis at {_without_password(url)}: {error}") from error
         prefix = f"{name}:"
-        self.requests = prefix + "requests"       # zset: scrapy-redis's priority queue
+        self.hosts = prefix + "hosts"             # zset: hosts with queued requests → when last served
+        self.queue = prefix + "queue:"            # zset per host: its queued requests (score: -priority)
         self.leases = prefix + "leases"           # zset: lease id → deadline
         self.leased = prefix + "leased"           # hash: lease id → the request (as queued)
         self.lease_ids = prefix + "lease-ids"     # counter
@@ -109,10 +115,10 @@ class Fleet:
 
     # the crawl's life
     def all_keys(self) -> list[str]:
-        fixed = [self.requests, self.leases, self.leased, self.lease_ids, self.seen, self.budget, self.over_budget,
+        fixed = [self.hosts, self.leases, self.leased, self.lease_ids, self.seen, self.budget, self.over_budget,
                  self.items, self.processing, self.item_bytes, self.stored, self.validators, self.kept, self.body_requests,
                  self.run, self.stats, self.workers]
-        return fixed + [k.decode() for pattern in (self.host, self.backoff, self.body)
+        return fixed + [k.decode() for pattern in (self.queue, self.host, self.backoff, self.body)
                         for k in self.redis.scan_iter(match=pattern + "*", count=1000)]
 
     def clear(self) -> None:
@@ -128,15 +134,21 @@ class Fleet:
         return self.state() in (None, "done")
 
     def outstanding(self) -> tuple[int, int, int, int]:
-        """(queued requests, leases held, items waiting, items being stored)."""
+        """(hosts with queued requests, leases held, items waiting, items being stored)."""
         pipe = self.redis.pipeline()
-        pipe.zcard(self.requests).zcard(self.leases).llen(self.items).llen(self.processing)
+        pipe.zcard(self.hosts).zcard(self.leases).llen(self.items).llen(self.processing)
         return tuple(pipe.execute())
 
-    # leases
-    def pop(self, seconds: float) -> tuple[int, bytes] | None:
-        found = self._pop(keys=[self.requests, self.leases, self.leased, self.lease_ids], args=[seconds])
-        return (int(found[0]), found[1]) if found else None
+    # the queue: one per host; a pop takes a request of the host served longest ago that has a
+    # free slot, with a lease and that slot (so a worker never holds requests it cannot send)
+    def pop(self, seconds: float, limit: int, hold_seconds: float, window: int) -> tuple[int, bytes, str] | None:
+        found = self._pop(keys=[self.hosts, self.leases, self.leased, self.lease_ids],
+                          args=[seconds, limit, hold_seconds, window, self.queue, self.host, self.backoff])
+        return (int(found[0]), found[1], found[2].decode()) if found else None
+
+    def queued(self) -> int:
+        """How many hosts have requests queued (0: the queue is empty)."""
+        return self.redis.zcard(self.hosts)
 
     def now(self) -> float:
         """The Redis server's clock: every machine of the fleet reads the same one."""
@@ -152,21 +164,24 @@ class Fleet:
             pipe.zadd(self.leases, {lease: deadline}, xx=True)
         pipe.execute()
 
-    def push(self, data: bytes, score: float, key: str | None) -> bool:
+    def push(self, data: bytes, score: float, key: str | None, host: str) -> bool:
         """Queue one request; with ``key``, only if no request for that page was queued before."""
-        return bool(self._push(keys=[self.requests, self.seen], args=[score, data, key or ""]))
+        return bool(self._push(keys=[self.hosts, self.seen], args=[score, data, key or "", host, self.queue]))
 
     def ack(self, lease_ids) -> None:
         if lease_ids:
             self.redis.pipeline().zrem(self.leases, *lease_ids).hdel(self.leased, *lease_ids).execute()
 
     def requeue_expired(self) -> int:
-        return int(self._requeue(keys=[self.leases, self.leased, self.requests]))
+        return int(self._requeue(keys=[self.leases, self.leased, self.hosts], args=[self.queue]))
 
     # hosts
     def acquire_slot(self, host: str, holder: str, limit: int, seconds: float) -> float:
         """0 when ``holder`` got one of ``host``'s slots, else how long to wait (seconds)."""
         return float(self._acquire(keys=[self.host + host, self.backoff + host], args=[holder, limit, seconds]))
+
+    def refresh_slot(self, host: str, holder: str, seconds: float) -> None:
+        self.redis.zadd(self.host + host, {holder: self.now() + seconds}, xx=True)
 
     def release_slot(self, host: str, holder: str) -> None:
         self.redis.zrem(self.host + host, holder)
@@ -180,25 +195,53 @@ def _without_password(url: str) -> str:
     return url.replace(parts.password, "***") if parts.password else url
 
 
-# Lua, so that a pop and its lease (or an expiry and its requeue) are one step for Redis.
-POP_WITH_LEASE = """
-local found = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #found == 0 then return nil end
-redis.call('ZREM', KEYS[1], found[1])
-local id = redis.call('INCR', KEYS[4])
-local now = redis.call('TIME')
-redis.call('ZADD', KEYS[2], tonumber(now[1]) + tonumber(ARGV[1]), id)
-redis.call('HSET', KEYS[3], id, found[2] .. '|' .. found[1])
-return {id, found[1]}
+# Lua, so that a pop, its lease and its host slot (or an expiry and its requeue) are one step
+# for Redis. A leased request is kept as "host\nscore|request". (The scripts touch per-host keys
+# they build from prefixes: fine on one Redis server, not on Redis Cluster.)
+POP_WITH_LEASE = r"""
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local hosts = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[4]) - 1)
+for _, host in ipairs(hosts) do
+  if redis.call('PTTL', ARGV[7] .. host) <= 0 then
+    local slots = ARGV[6] .. host
+    redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
+    if redis.call('ZCARD', slots) < tonumber(ARGV[2]) then
+      local queue = ARGV[5] .. host
+      local found = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')
+      if #found == 0 then
+        redis.call('ZREM', KEYS[1], host)
+      else
+        redis.call('ZREM', queue, found[1])
+        if redis.call('ZCARD', queue) == 0 then
+          redis.call('ZREM', KEYS[1], host)
+        else
+          redis.call('ZADD', KEYS[1], now, host)
+        end
+        local id = redis.call('INCR', KEYS[4])
+        redis.call('ZADD', KEYS[2], now + tonumber(ARGV[1]), id)
+        redis.call('HSET', KEYS[3], id, host .. '\n' .. found[2] .. '|' .. found[1])
+        redis.call('ZADD', slots, now + tonumber(ARGV[3]), 'lease:' .. id)
+        redis.call('EXPIRE', slots, math.ceil(tonumber(ARGV[3])) + 60)
+        return {id, found[1], host}
+      end
+    end
+  end
+end
+return nil
 """
-REQUEUE_EXPIRED = """
-local now = redis.call('TIME')
-local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', tonumber(now[1]))
+REQUEUE_EXPIRED = r"""
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
 for _, id in ipairs(expired) do
   local kept = redis.call('HGET', KEYS[2], id)
   if kept then
-    local bar = string.find(kept, '|', 1, true)
-    redis.call('ZADD', KEYS[3], tonumber(string.sub(kept, 1, bar - 1)), string.sub(kept, bar + 1))
+    local cut = string.find(kept, '\n', 1, true)
+    local bar = string.find(kept, '|', cut + 1, true)
+    local host = string.sub(kept, 1, cut - 1)
+    redis.call('ZADD', ARGV[1] .. host, tonumber(string.sub(kept, cut + 1, bar - 1)), string.sub(kept, bar + 1))
+    redis.call('ZADD', KEYS[3], 'NX', 0, host)
     redis.call('HDEL', KEYS[2], id)
   end
   redis.call('ZREM', KEYS[1], id)
@@ -207,7 +250,9 @@ return #expired
 """
 PUSH_ONCE = """
 if ARGV[3] ~= '' and redis.call('SADD', KEYS[2], ARGV[3]) == 0 then return 0 end
-redis.call('ZADD', KEYS[1], tonumber(ARGV[1]), ARGV[2])
+redis.call('ZADD', ARGV[5] .. ARGV[4], tonumber(ARGV[1]), ARGV[2])
+local clock = redis.call('TIME')
+redis.call('ZADD', KEYS[1], 'NX', tonumber(clock[1]) + tonumber(clock[2]) / 1000000, ARGV[4])
 return 1
 """
 ACQUIRE_SLOT = """
@@ -253,16 +298,37 @@ def fleet_of(crawler) -> Fleet:
 
 
 class LeasedQueue(PriorityQueue):
-    """scrapy-redis's priority queue whose pop leaves a lease (see :class:`Fleet`)."""
+    """scrapy-redis's priority queue, one per host: a pop takes a request of a host with a free
+    slot and leaves a lease (see :class:`Fleet`). Without per-host queues, a worker would take
+    the next requests in order, mostly of one host, and wait for that host's slots while the
+    others idle."""
+
+    def configure(self, fleet: Fleet, settings) -> None:
+        self.fleet = fleet
+        self.lease_seconds = settings.getfloat("NIANBAO_LEASE_SECONDS", LEASE_SECONDS)
+        self.limit = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+        self.hold_seconds = slot_hold_seconds(settings)
+        self.window = settings.getint("NIANBAO_POP_WINDOW", POP_WINDOW)
+
+    def __len__(self):
+        fleet = getattr(self, "fleet", None)   # scrapy-redis asks before the scheduler configured it
+        return fleet.queued() if fleet else 0
 
     def pop(self, timeout=0):
-        found = self.fleet.pop(self.lease_seconds)
+        found = self.fleet.pop(self.lease_seconds, self.limit, self.hold_seconds, self.window)
         if not found:
             return None
-        lease, data = found
+        lease, data, host = found
         request = self._decode_request(data)
         request.meta["nianbao_leases"] = [*request.meta.get("nianbao_leases", []), lease]
+        request.meta["nianbao_slot"] = (host, f"lease:{lease}")
         return request
+
+
+def slot_hold_seconds(settings) -> float:
+    """How long a host slot is held at most: a download ends within DOWNLOAD_TIMEOUT, so a
+    killed worker's slots free themselves soon after."""
+    return settings.getfloat("DOWNLOAD_TIMEOUT") + 10
 
 
 class LeasedScheduler(Scheduler):
@@ -278,8 +344,7 @@ class LeasedScheduler(Scheduler):
     def open(self, spider):
         super().open(spider)
         self.fleet = fleet_of(self.crawler)
-        self.queue.fleet = self.fleet
-        self.queue.lease_seconds = self.crawler.settings.getfloat("NIANBAO_LEASE_SECONDS", LEASE_SECONDS)
+        self.queue.configure(self.fleet, self.crawler.settings)
         self.held: set[int] = set()
         self.crawler.nianbao_held_leases = self.held
 
@@ -293,7 +358,8 @@ class LeasedScheduler(Scheduler):
         if not taken_over and request.meta.get("kind") != "attachment" and request.meta.get("portal"):
             key = request_key((request.meta.get("record_url") or canonical_url(request.url),
                                bool(request.meta.get("playwright"))))
-        queued = self.fleet.push(self.queue._encode_request(request), -request.priority, key)
+        request.meta.pop("nianbao_slot", None)
+        queued = self.fleet.push(self.queue._encode_request(request), -request.priority, key, host_of(request.url))
         if taken_over:
             self.fleet.ack(taken_over)
             self.held.difference_update(taken_over)
@@ -305,6 +371,8 @@ class LeasedScheduler(Scheduler):
         request = super().next_request()
         if request is not None:
             self.held.update(request.meta["nianbao_leases"])
+            host, holder = request.meta["nianbao_slot"]
+            idle_slots(self.crawler)[host].append(holder)
         return request
 
 
@@ -384,16 +452,22 @@ class AckOutputs:
 
 class HostSlots:
     """Downloader middleware (innermost): a request holds one of its host's fleet-wide slots while
-    it is downloaded; a host that answers 429/5xx or does not answer is backed off fleet-wide."""
+    it is downloaded; a host that answers 429/5xx or does not answer is backed off fleet-wide.
+
+    A request from the queue comes with its slot (taken with it, see :class:`LeasedQueue`). Until
+    it reaches this middleware its slot is idle: a request Scrapy makes on its own for that host
+    meanwhile (robots.txt, which the queued request is waiting for) borrows it, and gives it back
+    when answered. Without this, two workers whose first requests hold a host's two slots would
+    both wait for a robots.txt that cannot get one."""
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.limit = crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
-        # a download ends within DOWNLOAD_TIMEOUT: a killed worker's slot frees itself soon after
-        self.hold_seconds = crawler.settings.getfloat("DOWNLOAD_TIMEOUT") + 10
+        self.hold_seconds = slot_hold_seconds(crawler.settings)
         self.backoff_seconds = crawler.settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
         self.count = 0
+        self.idle = idle_slots(crawler)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -401,7 +475,18 @@ class HostSlots:
 
     async def process_request(self, request):
         fleet = fleet_of(self.crawler)
+        if "nianbao_slot" in request.meta:   # taken with the request from the queue
+            host, holder = request.meta["nianbao_slot"]
+            if holder not in self.idle[host]:
+                while holder not in self.idle[host]:   # lent to a robots.txt in flight
+                    await asyncio.sleep(0.02)
+                fleet.refresh_slot(host, holder, self.hold_seconds)
+            self.idle[host].remove(holder)
+            return None
         host = host_of(request.url)
+        if self.idle[host]:
+            request.meta["nianbao_borrowed"] = (host, self.idle[host].pop())
+            return None
         self.count += 1
         holder = f"{self.worker}:{self.count}"
         while (wait := fleet.acquire_slot(host, holder, self.limit, self.hold_seconds)) > 0:
@@ -410,9 +495,17 @@ class HostSlots:
         return None
 
     def _release(self, request):
+        borrowed = request.meta.pop("nianbao_borrowed", None)
+        if borrowed:
+            host, holder = borrowed
+            self.idle[host].append(holder)
+            return
         slot = request.meta.pop("nianbao_slot", None)
         if slot:
-            fleet_of(self.crawler).release_slot(*slot)
+            host, holder = slot
+            if holder in self.idle[host]:   # dropped before it reached the downloader
+                self.idle[host].remove(holder)
+            fleet_of(self.crawler).release_slot(host, holder)
 
     def process_response(self, request, response):
         self._release(request)
@@ -425,6 +518,13 @@ class HostSlots:
         if not isinstance(exception, IgnoreRequest):
             fleet_of(self.crawler).back_off(host_of(request.url), self.backoff_seconds)
         return None
+
+
+def idle_slots(crawler) -> dict[str, list[str]]:
+    """host → the slots this worker took with requests that have not reached the downloader."""
+    if not hasattr(crawler, "nianbao_idle_slots"):
+        crawler.nianbao_idle_slots = defaultdict(list)
+    return crawler.nianbao_idle_slots
 
 
 class FleetPipeline:
@@ -576,6 +676,11 @@ def run_worker(url: str, *, concurrency: int | None = None, wait_seconds: float 
     if log_file:
         settings.set("LOG_FILE", log_file, priority="cmdline")
     portals = portals_file(run["portals"])
+    # The engine asks the scheduler for requests when a download ends, and otherwise on its
+    # heartbeat (5 s): a worker whose hosts were all busy would sit idle that long.
+    from scrapy.core.engine import ExecutionEngine
+
+    ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = settings.getfloat("NIANBAO_WORKER_HEARTBEAT", 0.2)
     try:
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(FleetReportsSpider)
@@ -638,8 +743,8 @@ def seed(fleet: Fleet, portals, run_id: int, portals_text: str, settings: dict) 
             "portal": portal.name, "kind": "home", "link_text": "", "via": "static", "nav_depth": 0})
         data = request.to_dict()
         data["callback"], data["errback"] = "parse_page", "failed"
-        pipe.zadd(fleet.requests, {pickle.dumps(data, protocol=-1): 0})
-        pipe.sadd(fleet.seen, request_key((canonical_url(portal.url), False)))
+        fleet.push(pickle.dumps(data, protocol=-1), 0, request_key((canonical_url(portal.url), False)),
+                   host_of(portal.url))
         pipe.hincrby(fleet.budget, portal.name, 1)
     pipe.hset(fleet.run, mapping={"run_id": run_id, "portals": portals_text, "state": "running",
                                   "settings": json.dumps(settings)})

@@ -115,44 +115,10 @@ def small_portal(answer, directory: Path, name: str = "示例县"):
         server.shutdown()
 
 
-@contextmanager
-def running_redis(directory: Path):
-    """A real redis-server on a free loopback port, its files in ``directory``; yields its URL."""
-    import shutil
-
-    import redis
-
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.fail("redis-server is not installed: run `make setup` (it installs Debian's redis-server)")
-    port = free_port()
-    directory.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
-                                "--save", "", "--appendonly", "no", "--requirepass", "nianbao-test",
-                                "--logfile", str(directory / "redis.log")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://:nianbao-test@127.0.0.1:{port}/0"   # with a password, as the README asks
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if redis.Redis.from_url(url, socket_timeout=1).ping():
-                    break
-            except redis.RedisError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"redis-server did not start on port {port}")
-            time.sleep(0.05)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 @pytest.fixture
 def redis_url(tmp_path):
+    """A real redis-server of the test's own (tests/redis_server.py); its URL, with a password."""
+    from tests.redis_server import running_redis
+
     with running_redis(tmp_path / "redis") as url:
         yield url

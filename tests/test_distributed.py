@@ -109,6 +109,14 @@ def held_leases(url) -> int:
     return redis.Redis.from_url(url).zcard("nianbao:leases")
 
 
+def pending_bytes(url) -> int:
+    """Bytes of fetched items waiting in Redis for the writer."""
+    return int(redis.Redis.from_url(url).get("nianbao:item-bytes") or 0)
+
+
+CAP = 150_000   # NIANBAO_REDIS_MAX_PENDING_BYTES for the killed-writer test
+
+
 def stored_items(url) -> int:
     return redis.Redis.from_url(url).scard("nianbao:stored")
 
@@ -153,12 +161,14 @@ def test_a_killed_writer_resumes_and_nothing_is_lost_or_stored_twice(redis_url, 
         done = run_cli("crawl", "--portals", tmp_path / "portals.csv", "--db", local, "--log-file", tmp_path / "l.log")
         assert done.returncode == 0
         first = writer(tmp_path / "portals.csv", fleet, redis_url, tmp_path / "writer1.log")
-        fetcher = worker(redis_url, tmp_path / "worker.log")
+        fetcher = worker(redis_url, tmp_path / "worker.log", "-s", f"NIANBAO_REDIS_MAX_PENDING_BYTES={CAP}")
         wait_until(lambda: stored_items(redis_url) >= 30, what="the writer at work")
         os.killpg(first.pid, signal.SIGKILL)     # the writer and its parse workers
         first.wait()
+        # with no writer, the worker fills Redis up to the cap and waits there
+        waiting = [pending_bytes(redis_url) for _ in range(60) if time.sleep(0.1) is None]
         with sqlite3.connect(str(fleet)) as conn:
-            assert conn.execute("SELECT COUNT(*) FROM fetches").fetchone()[0] >= 20
+            assert conn.execute("SELECT COUNT(*) FROM fetches").fetchone()[0] >= 10   # killed mid-crawl
         resumed = writer(tmp_path / "portals.csv", fleet, redis_url, tmp_path / "writer2.log", "--resume")
         code, out, err = finish(resumed)
         assert code == 0, err[-3000:]
@@ -167,20 +177,26 @@ def test_a_killed_writer_resumes_and_nothing_is_lost_or_stored_twice(redis_url, 
     # gone), so no alarm is raised on them; everything else is as a local crawl makes it
     assert_same_archive(local, fleet, leave_out=("portal_runs",))
     assert fetches(fleet) == fetches(local)
+    with sqlite3.connect(str(local)) as conn:
+        conn.execute("ATTACH DATABASE ? AS raw", [str(local).replace(".db", ".documents.db")])
+        everything, largest = conn.execute("SELECT SUM(size), MAX(size) FROM raw.documents").fetchone()
+    assert everything > 3 * CAP                      # without the cap, Redis would hold far more
+    assert 0 < max(waiting) <= CAP + 2 * largest     # one item may pass the cap (a report and its files)
     with sqlite3.connect(str(fleet)) as conn:
         assert conn.execute("SELECT COUNT(*), SUM(complete) FROM portal_runs").fetchone() == (6, 0)
         assert conn.execute("SELECT COUNT(*) FROM crawl_runs").fetchone()[0] == 1
 
 
 def test_the_per_host_limit_holds_for_the_whole_fleet(redis_url, tmp_path):
-    """Three workers asking 16 requests at once each: a host never sees more than
+    """Three workers asking 3 requests at once each, on 4 hosts (8 slots): more than one worker
+    can fill, fewer than the fleet asks for. A host never sees more than
     CONCURRENT_REQUESTS_PER_DOMAIN (2) requests in progress, counted by the server itself."""
     from bench.fleet import running_fleet, write_portals_csv
 
-    with running_fleet(hosts=3, reports=120, delay=0.2) as portals:
+    with running_fleet(hosts=4, reports=160, delay=0.2) as portals:
         write_portals_csv(portals, tmp_path / "portals.csv")
         # the workers stand by first, waiting for a crawl to be announced
-        workers = [worker(redis_url, tmp_path / f"worker{i}.log", "--concurrency", "16") for i in range(3)]
+        workers = [worker(redis_url, tmp_path / f"worker{i}.log", "--concurrency", "3") for i in range(3)]
         time.sleep(3)
         crawl = writer(tmp_path / "portals.csv", tmp_path / "fleet.db", redis_url, tmp_path / "writer.log",
                        "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0")
@@ -190,7 +206,46 @@ def test_the_per_host_limit_holds_for_the_whole_fleet(redis_url, tmp_path):
             assert finish(process, 60)[0] == 0
         totals = portals.totals()
     busy = [requests_done(tmp_path / f"worker{i}.log") for i in range(3)]
-    assert sum(1 for n in busy if n > 0) >= 2, busy     # the fleet shared the work
-    assert totals["requests"] >= 120
+    assert all(n > 0 for n in busy), busy                # the fleet shared the work
+    assert totals["requests"] >= 160
     assert totals["max_in_flight_per_host"] == 2        # the limit was reached, never passed
-    assert totals["max_in_flight"] > 2                  # while several hosts were busy at once
+    assert totals["max_in_flight"] > 3                  # more at once than one worker asks for
+
+
+# -- the queue's own rules, on the real server ----------------------------------------------------
+
+def test_a_pop_takes_a_free_slot_of_the_host_served_longest_ago(redis_url):
+    from crawler.distributed import Fleet
+
+    fleet = Fleet(redis_url)
+    fleet.clear()
+    for n in range(3):
+        assert fleet.push(f"a{n}".encode(), n, f"S http://a/{n}", "a")
+    assert fleet.push(b"b0", 0, "S http://b/0", "b")
+    assert not fleet.push(b"again", 0, "S http://a/0", "a")          # asked for already: not queued
+    taken = [fleet.pop(60, limit=2, hold_seconds=30, window=10) for _ in range(4)]
+    assert [(data, host) for _, data, host in taken[:3]] == [(b"a0", "a"), (b"b0", "b"), (b"a1", "a")]
+    assert taken[3] is None              # a2 waits: host a's two slots are taken, b has nothing queued
+    fleet.release_slot("a", f"lease:{taken[0][0]}")
+    lease, data, host = fleet.pop(60, limit=2, hold_seconds=30, window=10)
+    assert (data, host) == (b"a2", "a")
+    assert fleet.queued() == 0 and fleet.outstanding()[1] == 4           # four leases held
+
+
+def test_an_expired_lease_goes_back_to_its_hosts_queue_and_a_backed_off_host_waits(redis_url):
+    from crawler.distributed import Fleet
+
+    fleet = Fleet(redis_url)
+    fleet.clear()
+    fleet.push(b"a0", -5, "S http://a/0", "a")
+    lease, data, _ = fleet.pop(0.2, limit=2, hold_seconds=0.2, window=10)
+    assert fleet.requeue_expired() == 0
+    time.sleep(1.1)
+    assert fleet.requeue_expired() == 1 and fleet.queued() == 1
+    fleet.back_off("a", 1.0)
+    assert fleet.pop(60, limit=2, hold_seconds=30, window=10) is None
+    time.sleep(1.1)
+    again = fleet.pop(60, limit=2, hold_seconds=30, window=10)
+    assert again[1:] == (b"a0", "a") and again[0] != lease
+    fleet.ack([again[0]])
+    assert fleet.outstanding() == (0, 0, 0, 0)
