@@ -173,11 +173,25 @@ class ParseAlongside(threading.Thread):
         self.counts: Counter = Counter()
         self.error: BaseException | None = None
         self._crawl_done = threading.Event()
+        self.ready = threading.Event()   # the archive opened and the parse run started
+
+    def start_and_wait(self, seconds: float = 300) -> None:
+        """Start, and return once the stage has opened the archive: the crawl then opens it
+        second, never both creating its schema at once."""
+        self.start()
+        self.ready.wait(seconds)
 
     def run(self) -> None:
-        archive = Archive(self.path)
+        try:
+            archive = Archive(self.path)
+        except BaseException as error:
+            logger.exception("the parse stage could not open the archive")
+            self.error = error
+            self.ready.set()
+            return
         try:
             run = archive.start_parse_run(PARSER_VERSION, self.workers)
+            self.ready.set()
             with ParsePool(self.workers, self.limits) as pool:
                 while True:
                     last = self._crawl_done.is_set()
@@ -191,6 +205,7 @@ class ParseAlongside(threading.Thread):
             logger.exception("the parse stage failed")
             self.error = error
         finally:
+            self.ready.set()
             archive.db.conn.close()
 
     def finish(self) -> Counter:

@@ -122,7 +122,7 @@ def _crawl(portals, db, count, *, log_file, settings, resume, parse, workers, li
             from archive.stage import ParseAlongside
 
             stage = ParseAlongside(db, workers=workers, limits=limits)
-            stage.start()
+            stage.start_and_wait()
         parsed_so_far = (lambda: sum(stage.counts[k] for k in PARSED_KINDS)) if stage else None
         if redis_url:
             stats = _run_writer(portals, db, log_file, settings, redis_url, resume)
