@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import hashlib
 import io
 import json
 import logging
@@ -164,9 +165,9 @@ class Fleet:
             pipe.zadd(self.leases, {lease: deadline}, xx=True)
         pipe.execute()
 
-    def push(self, data: bytes, score: float, key: str | None, host: str) -> bool:
+    def push(self, data: bytes, score: float, key: bytes | None, host: str) -> bool:
         """Queue one request; with ``key``, only if no request for that page was queued before."""
-        return bool(self._push(keys=[self.hosts, self.seen], args=[score, data, key or "", host, self.queue]))
+        return bool(self._push(keys=[self.hosts, self.seen], args=[score, data, key or b"", host, self.queue]))
 
     def ack(self, lease_ids) -> None:
         if lease_ids:
@@ -420,9 +421,15 @@ class FleetReportsSpider(ReportsSpider):
             raise DontCloseSpider
 
 
-def request_key(key: tuple[str, bool]) -> str:
+def request_key(key: tuple[str, bool]) -> bytes:
+    """A page asked for (URL, rendered or not), as the fleet's "asked for already" set keeps it:
+    16 bytes, whatever the URL's length (a national crawl asks for millions)."""
     url, rendered = key
-    return ("B " if rendered else "S ") + url
+    return _digest(("B " if rendered else "S ") + url)
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 class AckOutputs:
@@ -535,9 +542,10 @@ class FleetPipeline:
         self.crawler = crawler
         self.max_pending = crawler.settings.getint("NIANBAO_REDIS_MAX_PENDING_BYTES", MAX_PENDING_BYTES)
         self.sent_stats: Counter = Counter()
-        self.sent_listed: dict[str, set[str]] = {}
         self.sent_dead: dict[str, str] = {}
+        self.sent_dropped: dict[str, int] = {}
         self.sent_refusals = 0
+        RunRecorder.of(crawler).keep_new = True
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -565,22 +573,23 @@ class FleetPipeline:
         fleet.redis.pipeline().rpush(fleet.items, data).incrby(fleet.item_bytes, len(data)).execute()
 
     def news(self) -> WorkerState | None:
+        """What the run recorder learnt since the last hand-over (in time proportional to it)."""
         recorder = RunRecorder.of(self.crawler)
         state = WorkerState()
-        for portal, urls in recorder.listed.items():
-            new = urls - self.sent_listed.setdefault(portal, set())
-            if new:
-                state.listed[portal] = sorted(new)
-                self.sent_listed[portal] |= new
+        for portal, url in recorder.new_listings:
+            state.listed.setdefault(portal, []).append(url)
+        recorder.new_listings.clear()
         for host, reason in recorder.dead.items():
             if host not in self.sent_dead:
                 state.dead[host] = self.sent_dead[host] = reason
                 state.portals_of[host] = sorted(recorder.portals_of[host])
-        state.dropped = {h: n for h, n in recorder.dropped.items()}
+        if recorder.dropped != self.sent_dropped:
+            state.dropped = self.sent_dropped = dict(recorder.dropped)
         scope = getattr(self.crawler.spider, "scope", None)
-        refusals = list(scope.browser_refusals) if scope else []
-        state.browser_refusals, self.sent_refusals = refusals[self.sent_refusals:], len(refusals)
-        if state.listed or state.dead or state.browser_refusals or (state.dropped and self.sent_dead):
+        refusals = list(scope.browser_refusals) if scope and len(scope.browser_refusals) > self.sent_refusals else []
+        if refusals:
+            state.browser_refusals, self.sent_refusals = refusals[self.sent_refusals:], len(refusals)
+        if state.listed or state.dead or state.browser_refusals or state.dropped:
             return state
         return None
 
@@ -832,11 +841,11 @@ class WriterCrawler:
         self.spider = WriterSpider(portals)
 
 
-def item_key(item) -> str:
+def item_key(item) -> bytes:
     """What makes two hand-overs the same item (a request done twice: its worker was killed)."""
     if isinstance(item, PageRecord):
-        return f"P {item.url} {item.kind} {item.via} {item.status} {item.error} {item.link_text}"
-    return f"R {item.url} " + " ".join(f"{d.url}={len(d.body)}" for d in item.documents)
+        return _digest(f"P {item.url} {item.kind} {item.via} {item.status} {item.error} {item.link_text}")
+    return _digest(f"R {item.url} " + " ".join(f"{d.url}={len(d.body)}" for d in item.documents))
 
 
 class FleetWriter:

@@ -66,6 +66,10 @@ class RunRecorder:
         self.dead: dict[str, str] = {}                      # host → the failure that killed it
         self.dropped: Counter = Counter()                   # host → requests not sent
         self.portals_of: dict[str, set[str]] = defaultdict(set)   # host → portals that asked it
+        # with ``keep_new``: (portal, url) of each report link the first time it is listed, for a
+        # fleet worker to hand over what is new without comparing every set (crawler/distributed.py)
+        self.keep_new = False
+        self.new_listings: list[tuple[str, str]] = []
 
     @staticmethod
     def of(crawler) -> "RunRecorder":
@@ -92,7 +96,10 @@ class ListedReports:
 
     def _count(self, output):
         if isinstance(output, Request) and output.meta.get("kind") == "report" and output.meta.get("portal"):
-            self.recorder.listed[output.meta["portal"]].add(canonical_url(output.url))
+            listed, url = self.recorder.listed[output.meta["portal"]], canonical_url(output.url)
+            if self.recorder.keep_new and url not in listed:
+                self.recorder.new_listings.append((output.meta["portal"], url))
+            listed.add(url)
         return output
 
     def process_spider_output(self, response, result):
