@@ -249,3 +249,21 @@ def test_an_expired_lease_goes_back_to_its_hosts_queue_and_a_backed_off_host_wai
     assert again[1:] == (b"a0", "a") and again[0] != lease
     fleet.ack([again[0]])
     assert fleet.outstanding() == (0, 0, 0, 0)
+
+
+def test_an_unreachable_redis_or_no_crawl_is_one_clear_line(redis_url, tmp_path):
+    from tests.conftest import free_port
+
+    nowhere = f"redis://127.0.0.1:{free_port()}/0"
+    done = run_cli("worker", "--redis", nowhere, timeout=60)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "cannot use Redis at" in done.stderr
+    (tmp_path / "portals.csv").write_text("name,url\n示例县,http://127.0.0.1:9/\n", encoding="utf-8")
+    done = run_cli("crawl", "--portals", tmp_path / "portals.csv", "--db", tmp_path / "a.db", "--redis", nowhere,
+                   timeout=60)
+    assert done.returncode == 2 and "cannot use Redis at" in done.stderr
+    assert not (tmp_path / "a.db").exists()                  # nothing written
+    wrong = redis_url.replace(":nianbao-test@", ":wrong@")
+    done = run_cli("worker", "--redis", wrong, timeout=60)
+    assert done.returncode == 2 and "wrong" not in done.stderr   # the password is not printed
+    done = run_cli("worker", "--redis", redis_url, "--wait", "1", timeout=60)
+    assert done.returncode == 4 and "no crawl was announced" in done.stderr
