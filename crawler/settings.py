@@ -67,6 +67,11 @@ LOGSTATS_INTERVAL = 15
 NIANBAO_CHALLENGE_RENDERS = 3
 NIANBAO_CHALLENGE_SECONDS = 15   # how long Chromium may take to get past one challenge
 
+# Evidence capture (crawler/capture.py): every answer kept as WARC records in ARCHIVE.warc/,
+# gzip files rotated at this size; `nianbao export --wacz` packs them for replay and checking.
+NIANBAO_CAPTURE = True
+NIANBAO_CAPTURE_ROTATE_BYTES = 1024 ** 3
+
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ScopeGuard": 50,
     "crawler.middlewares.RetryBackoff": 540,
@@ -74,6 +79,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.EncodingFix": 570,
     # after HttpCompression (590) on answers, before CookiesMiddleware (700) on requests
     "crawler.challenge.ScriptChallenges": 580,
+    # every answer as WARC records (crawler/capture.py): after HttpCompression and the
+    # challenge pass, before a 304 is answered from the archive (a revisit, not a copy)
+    "crawler.capture.WarcCapture": 575,
     # above RetryMiddleware (550): sees a connection failure before it is retried
     "crawler.portal_runs.DeadHosts": 590,
 }

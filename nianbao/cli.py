@@ -322,6 +322,24 @@ def serve(db: str, port: int, host: str = "127.0.0.1") -> None:
     datasette_cli.main(serve_args(db, port, host), prog_name="datasette")
 
 
+# -- export ----------------------------------------------------------------------------
+
+def export(db: str, wacz: str, portal: str | None = None, since: str | None = None) -> int:
+    """Pack the archive's capture (or the part for ``portal`` / since ``since``) as one WACZ."""
+    from archive.export import ExportError, export_wacz
+
+    if not Path(db).exists():
+        raise UsageError(f"no archive at {db}")
+    try:
+        done = export_wacz(db, wacz, portal, since)
+    except ExportError as error:
+        print(f"nianbao: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"nianbao export: {done.records} records from {done.warc_files} capture file(s), "
+          f"{done.pages} report pages → {done.path}")
+    return EXIT_OK
+
+
 # -- worker ----------------------------------------------------------------------------
 
 def worker(redis_url: str, concurrency: int | None = None, wait_seconds: float | None = None,
@@ -353,6 +371,10 @@ def demo(db: str, port: int, portal_port: int) -> int:
         code = crawl(str(csv_path), db)
         if code not in (EXIT_OK, EXIT_FAILURES):
             return code
+        wacz = str(Path(db).with_suffix(".wacz"))
+        if export(db, wacz) == EXIT_OK:
+            print(f"nianbao demo: the pages as captured, in {wacz}: open it in https://replayweb.page "
+                  "(\"Choose File\"); check it with `.venv/bin/wacz validate -f {wacz}`", flush=True)
         print(f"nianbao demo: the archive at http://127.0.0.1:{port}/ — the portals above stay up "
               "while it is served; Ctrl-C stops both", flush=True)
         serve(db, port)
@@ -401,6 +423,11 @@ EXAMPLES = {
       re-parse every kept document, as `nianbao parse --all` does
   nianbao reparse --db var/archive.db --json
       and print the counts as JSON""",
+    "export": """examples:
+  nianbao export --db var/archive.db --wacz var/archive.wacz
+      every captured page, for ReplayWeb.page (https://replayweb.page, "open a local file")
+  nianbao export --db var/archive.db --wacz 示例县.wacz --portal 示例县 --since 2026-01-01
+      one portal's pages fetched since that day""",
     "worker": """examples:
   nianbao worker --redis redis://:PASSWORD@10.0.0.5:6379/0
       fetch for the crawl that `nianbao crawl --redis` started on that server; exit when it is done
@@ -468,6 +495,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only fetch and keep; parse later with `nianbao parse`")
     _add_parse_options(c)
     _add_output_options(c)
+    x = _subcommand(commands, "export", "pack the captured pages as one WACZ (replay, evidence)")
+    x.add_argument("--db", required=True, help="the archive (its capture is in ARCHIVE.warc/)")
+    x.add_argument("--wacz", required=True, metavar="FILE", help="the WACZ to write")
+    x.add_argument("--portal", help="only this portal's pages")
+    x.add_argument("--since", metavar="DATE", help="only pages fetched on or after this day (2026-01-31)")
     w = _subcommand(commands, "worker", "fetch for a distributed crawl (`nianbao crawl --redis`)")
     w.add_argument("--redis", required=True, metavar="URL", help="the crawl's Redis server")
     w.add_argument("--concurrency", type=int, help="requests at once (default CONCURRENT_REQUESTS)")
@@ -508,6 +540,8 @@ def main(argv=None) -> int:
                          resume=args.resume, parse=not args.no_parse, workers=args.workers,
                          limits=_limits(args), output=_output(args), verbose=args.verbose,
                          province=args.province, level=args.level, limit=args.limit, redis_url=args.redis)
+        if args.command == "export":
+            return export(args.db, args.wacz, args.portal, args.since)
         if args.command == "worker":
             return worker(args.redis, args.concurrency, args.wait,
                           dict(item.split("=", 1) for item in args.set if "=" in item), args.log_file)

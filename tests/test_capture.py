@@ -1,0 +1,146 @@
+"""Evidence capture (crawler/capture.py, archive/capture.py, archive/export.py): the offline
+portals' crawl (the session's `crawled` archive, crawled twice) leaves WARC files beside the
+archive; `nianbao export --wacz` packs them; py-wacz's own validator accepts the WACZ; every raw
+document's SHA-256 is the payload digest of its response record, and each 304 a revisit."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.capture import capture_dir, close_cut_files, whole_members
+from tests.conftest import run_cli
+
+
+def wacz_records(path) -> list:
+    """(type, target URI, payload digest, WARC-Nianbao-Via) of every record in a WACZ."""
+    found = []
+    with zipfile.ZipFile(path) as packed:
+        for name in packed.namelist():
+            if name.startswith("archive/") and name.endswith(".warc.gz"):
+                for record in ArchiveIterator(io.BytesIO(packed.read(name))):
+                    headers = record.rec_headers
+                    found.append((record.rec_type, headers.get_header("WARC-Target-URI"),
+                                  headers.get_header("WARC-Payload-Digest"), headers.get_header("WARC-Nianbao-Via")))
+    return found
+
+
+def validate(path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "import sys; from wacz.main import main; "
+                           "sys.exit(main(['validate', '-f', sys.argv[1]]))", str(path)],
+                          capture_output=True, text=True, timeout=300)
+
+
+def query(db, sql, params=()):
+    with sqlite3.connect(str(db)) as conn:
+        conn.execute("ATTACH DATABASE ? AS raw", [str(db).replace(".db", ".documents.db")])
+        return conn.execute(sql, params).fetchall()
+
+
+@pytest.fixture(scope="module")
+def exported(crawled, tmp_path_factory):
+    out = tmp_path_factory.mktemp("wacz") / "archive.wacz"
+    done = run_cli("export", "--db", crawled["db"], "--wacz", out)
+    assert done.returncode == 0, done.stderr
+    return {"wacz": out, "stdout": done.stdout, "records": wacz_records(out)}
+
+
+@pytest.mark.e2e
+def test_the_crawl_leaves_closed_capture_files_beside_the_archive(crawled):
+    directory = capture_dir(crawled["db"])
+    files = sorted(directory.glob("*.warc.gz"))
+    assert len(files) == 2                                  # one per crawl, both closed
+    assert not list(directory.glob("*.open"))
+    assert all(whole_members(f) == f.stat().st_size for f in files)
+
+
+@pytest.mark.e2e
+def test_the_wacz_is_valid_and_lists_a_page_per_report(crawled, exported):
+    checked = validate(exported["wacz"])
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "Validation succeeded" in checked.stdout
+    with zipfile.ZipFile(exported["wacz"]) as packed:
+        names = set(packed.namelist())
+        pages = [json.loads(line) for line in packed.read("pages/pages.jsonl").decode().splitlines()[1:]]
+    assert {"datapackage.json", "datapackage-digest.json", "indexes/index.cdx.gz"} <= names
+    titles = dict(query(crawled["db"], "SELECT url, title FROM reports"))
+    assert len(pages) == len(titles) > 40
+    assert all(page["title"] == titles[page["url"]] for page in pages)
+
+
+@pytest.mark.e2e
+def test_every_raw_document_is_a_response_whose_digest_is_its_sha256(crawled, exported):
+    responses = {digest for kind, _, digest, _ in exported["records"] if kind == "response"}
+    kept = [sha for (sha,) in query(crawled["db"], "SELECT sha256 FROM raw.documents")]
+    assert len(kept) > 90
+    assert [sha for sha in kept if f"sha256:{sha}" not in responses] == []
+
+
+@pytest.mark.e2e
+def test_an_unchanged_page_is_a_revisit_of_its_kept_copy_not_a_second_copy(crawled, exported):
+    not_modified = query(crawled["db"], "SELECT f.url, p.sha256 FROM fetches f JOIN pages p ON p.url = f.url "
+                                        "WHERE f.status = 304")
+    assert len(not_modified) > 40                           # the second crawl
+    revisits = [digest for kind, _, digest, _ in exported["records"] if kind == "revisit"]
+    # (a list read by POST is recorded under its URL and body; its record, under the URL asked)
+    assert sorted(revisits) == sorted(f"sha256:{sha}" for _, sha in not_modified)
+
+
+@pytest.mark.e2e
+def test_a_browser_rendered_page_is_marked(crawled, exported):
+    renders = sum(n for (n,) in query(crawled["db"], "SELECT browser_renders FROM crawl_runs"))
+    marked = [uri for kind, uri, _, via in exported["records"] if kind == "response" and via == "browser"]
+    assert renders > 0 and len(marked) == renders
+    columns = {url for (url,) in query(crawled["db"], "SELECT url FROM fetches WHERE via = 'browser' AND kind = 'column'")}
+    assert set(marked) == columns
+
+
+@pytest.mark.e2e
+def test_one_portals_export_holds_only_its_pages(crawled, tmp_path):
+    portal, = query(crawled["db"], "SELECT portal FROM reports GROUP BY portal ORDER BY COUNT(*) DESC LIMIT 1")[0]
+    out = tmp_path / "one.wacz"
+    done = run_cli("export", "--db", crawled["db"], "--wacz", out, "--portal", portal)
+    assert done.returncode == 0, done.stderr
+    urls = {url for (url,) in query(crawled["db"], "SELECT url FROM fetches WHERE portal = ?", [portal])}
+    records = wacz_records(out)
+    assert records and {uri for _, uri, _, _ in records} <= urls
+    assert validate(out).returncode == 0
+
+
+def test_export_without_a_capture_is_one_clear_line(tmp_path):
+    from archive.store import Archive
+
+    Archive(tmp_path / "empty.db").close()
+    done = run_cli("export", "--db", tmp_path / "empty.db", "--wacz", tmp_path / "x.wacz", timeout=120)
+    assert done.returncode == 2 and "no capture beside" in done.stderr
+    assert not (tmp_path / "x.wacz").exists()
+
+
+def test_a_capture_file_cut_by_a_kill_is_closed_after_its_last_whole_record(tmp_path):
+    from crawler.capture import CaptureFiles
+
+    files = CaptureFiles(tmp_path)
+    writer = files.current_writer
+    for n in range(3):
+        files.write([writer.create_warc_record(f"http://example.invalid/{n}", "resource",
+                                               payload=io.BytesIO(b"x" * 5000 * (n + 1)),
+                                               warc_content_type="text/plain")])
+    cut = files.path
+    files.handle.close()                                     # the crawl was killed: no rename
+    whole = cut.stat().st_size
+    with open(cut, "r+b") as handle:
+        handle.truncate(whole - 7)                           # the last record cut short
+    closed = close_cut_files(tmp_path)
+    assert closed == [cut.with_suffix("")] and not cut.exists()
+    with open(closed[0], "rb") as handle:
+        kept = [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(handle)]
+    assert kept == [None, "http://example.invalid/0", "http://example.invalid/1"]   # warcinfo, then whole ones
+    assert close_cut_files(tmp_path) == []                   # running twice changes nothing
