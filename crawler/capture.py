@@ -139,8 +139,11 @@ def _reason(status: int) -> str:
 
 
 class WarcCapture:
-    """Downloader middleware (575: after HttpCompression and the challenge pass, before the
-    archive answers a 304 from its kept copy): every answer written to the capture."""
+    """Downloader middleware (585: after HttpCompression, before a meta refresh or a script
+    challenge turns the answer into a new request, and before the archive answers a 304 from its
+    kept copy): every answer written to the capture, as the server sent it."""
+
+    redirects = False   # this one sees every answer but the redirects (RedirectCapture does)
 
     def __init__(self, crawler):
         settings = crawler.settings
@@ -149,8 +152,11 @@ class WarcCapture:
         self.stats = crawler.stats
         self.files = None
         if self.enabled:
-            directory = settings.get("NIANBAO_CAPTURE_DIR") or capture_dir(db)
-            self.files = CaptureFiles(Path(directory), settings.getint("NIANBAO_CAPTURE_ROTATE_BYTES", ROTATE_BYTES))
+            if not hasattr(crawler, "nianbao_capture_files"):   # one set of files per crawl
+                directory = settings.get("NIANBAO_CAPTURE_DIR") or capture_dir(db)
+                crawler.nianbao_capture_files = CaptureFiles(
+                    Path(directory), settings.getint("NIANBAO_CAPTURE_ROTATE_BYTES", ROTATE_BYTES))
+            self.files = crawler.nianbao_capture_files
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -163,7 +169,7 @@ class WarcCapture:
             self.files.close()
 
     def process_response(self, request, response):
-        if not self.enabled:
+        if not self.enabled or is_redirect(response) != self.redirects:
             return response
         try:
             archived = request.meta.get("archived_copy")
@@ -174,3 +180,14 @@ class WarcCapture:
             self.stats.inc_value("nianbao/capture_failed")
             logger.warning("could not capture %s: %s: %s", response.url, type(error).__name__, error)
         return response
+
+
+class RedirectCapture(WarcCapture):
+    """Downloader middleware (650, before RedirectMiddleware, 600, turns a 3xx into a new request):
+    the redirects, which WarcCapture never sees."""
+
+    redirects = True
+
+
+def is_redirect(response) -> bool:
+    return 300 <= response.status < 400 and response.status != 304 and b"Location" in response.headers

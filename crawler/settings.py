@@ -71,17 +71,23 @@ NIANBAO_CHALLENGE_SECONDS = 15   # how long Chromium may take to get past one ch
 # gzip files rotated at this size; `nianbao export --wacz` packs them for replay and checking.
 NIANBAO_CAPTURE = True
 NIANBAO_CAPTURE_ROTATE_BYTES = 1024 ** 3
+NIANBAO_FROM_WACZ = None   # set by `nianbao crawl --from-wacz FILE` (crawler/replay.py)
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ScopeGuard": 50,
+    # `nianbao crawl --from-wacz`: every answer from a capture, none from the network
+    "crawler.replay.ReplayFromCapture": 55,
     "crawler.middlewares.RetryBackoff": 540,
     "crawler.middlewares.ConditionalRequests": 560,
     "crawler.middlewares.EncodingFix": 570,
     # after HttpCompression (590) on answers, before CookiesMiddleware (700) on requests
     "crawler.challenge.ScriptChallenges": 580,
-    # every answer as WARC records (crawler/capture.py): after HttpCompression and the
-    # challenge pass, before a 304 is answered from the archive (a revisit, not a copy)
-    "crawler.capture.WarcCapture": 575,
+    # every answer as WARC records (crawler/capture.py), as the server sent it: after
+    # HttpCompression (590), before a meta refresh (580) or a challenge becomes a new request,
+    # and before a 304 is answered from the archive (a revisit, not a copy); a 3xx before
+    # RedirectMiddleware (600) makes it a new request
+    "crawler.capture.WarcCapture": 585,
+    "crawler.capture.RedirectCapture": 650,
     # above RetryMiddleware (550): sees a connection failure before it is retried
     "crawler.portal_runs.DeadHosts": 590,
 }

@@ -62,7 +62,7 @@ def crawl(portals: str, db: str, *, log_file: str | None = None, settings: dict 
           resume: bool = False, parse: bool = True, workers: int = DEFAULT_WORKERS,
           limits: Limits = Limits(), output: str = "text", verbose: bool = False,
           province: str | None = None, level: str | None = None, limit: int | None = None,
-          redis_url: str | None = None) -> int:
+          redis_url: str | None = None, from_wacz: str | None = None) -> int:
     """Crawl every portal of the portals file into the archive, parsing alongside unless
     ``parse`` is false; returns an exit code. With ``resume``, the crawl keeps its queue in
     ``DB.job`` (Scrapy JOBDIR) and a crawl that was killed continues where it stopped.
@@ -71,7 +71,9 @@ def crawl(portals: str, db: str, *, log_file: str | None = None, settings: dict 
     with ``verbose`` to the terminal; the terminal gets a progress line and a summary
     (``output``: text, json or quiet). With ``redis_url``, the pages are fetched by ``nianbao
     worker`` processes sharing that Redis server, and this process only seeds, stores and
-    parses (:mod:`crawler.distributed`); ``resume`` then continues the crawl kept in Redis."""
+    parses (:mod:`crawler.distributed`); ``resume`` then continues the crawl kept in Redis.
+    With ``from_wacz``, every answer comes from that capture, none from the network
+    (:mod:`crawler.replay`); a WACZ that cannot be used is refused before anything is written."""
     started = time.monotonic()
     try:
         listed = read_portals(portals)
@@ -79,6 +81,8 @@ def crawl(portals: str, db: str, *, log_file: str | None = None, settings: dict 
         _archive_path(db)
         if redis_url:
             _check_redis(redis_url)
+        if from_wacz:
+            settings = {**(settings or {}), **_replay_settings(from_wacz, redis_url)}
     except (PortalsFileError, SelectionError, UsageError) as error:
         print(f"nianbao: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -172,6 +176,20 @@ def _crawl_settings(db, log_file, overrides):
     for key, value in overrides.items():
         settings.set(key, value, priority="cmdline")
     return settings
+
+
+def _replay_settings(path: str, redis_url: str | None) -> dict:
+    """The settings of a crawl against a capture, once the capture is checked."""
+    from crawler.replay import CaptureError, capture_index
+
+    if redis_url:
+        raise UsageError("--from-wacz and --redis cannot be combined")
+    try:
+        capture_index(path)
+    except CaptureError as error:
+        raise UsageError(str(error)) from None
+    return {"NIANBAO_FROM_WACZ": path, "NIANBAO_CAPTURE": False, "DOWNLOAD_DELAY": 0,
+            "NIANBAO_CONDITIONAL_REQUESTS": False, "NIANBAO_REVISIT_DAYS": 0}
 
 
 def _check_redis(url: str) -> None:
@@ -491,6 +509,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--redis", metavar="URL",
                    help="crawl with `nianbao worker` processes sharing this Redis server "
                         "(redis://[:password@]host:port/db); this process stores and parses")
+    c.add_argument("--from-wacz", metavar="FILE",
+                   help="crawl against this capture (a WACZ from `nianbao export`) with no network")
     c.add_argument("--no-parse", action="store_true",
                    help="only fetch and keep; parse later with `nianbao parse`")
     _add_parse_options(c)
@@ -539,7 +559,8 @@ def main(argv=None) -> int:
             return crawl(args.portals, args.db, log_file=args.log_file, settings=overrides,
                          resume=args.resume, parse=not args.no_parse, workers=args.workers,
                          limits=_limits(args), output=_output(args), verbose=args.verbose,
-                         province=args.province, level=args.level, limit=args.limit, redis_url=args.redis)
+                         province=args.province, level=args.level, limit=args.limit, redis_url=args.redis,
+                         from_wacz=args.from_wacz)
         if args.command == "export":
             return export(args.db, args.wacz, args.portal, args.since)
         if args.command == "worker":

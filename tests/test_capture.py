@@ -144,3 +144,62 @@ def test_a_capture_file_cut_by_a_kill_is_closed_after_its_last_whole_record(tmp_
         kept = [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(handle)]
     assert kept == [None, "http://example.invalid/0", "http://example.invalid/1"]   # warcinfo, then whole ones
     assert close_cut_files(tmp_path) == []                   # running twice changes nothing
+
+
+# -- rebuilding an archive from a capture -----------------------------------------------------
+
+REBUILT_TABLES = ("reports", "report_urls", "report_documents", "checks", "applications", "active_disclosure",
+                  "reviews", "legacy_stats", "unaligned_rows", "fetched_reports")
+
+
+@pytest.mark.e2e
+def test_an_archive_rebuilt_from_the_wacz_with_no_network_equals_the_original(crawled, exported, tmp_path):
+    from tests.archive_rows import public_rows
+
+    rebuilt = tmp_path / "rebuilt.db"
+    # the portals of the original crawl are not running any more: every answer is the capture's
+    done = run_cli("crawl", "--portals", crawled["csv"], "--db", rebuilt, "--from-wacz", exported["wacz"],
+                   "--log-file", tmp_path / "rebuild.log")
+    assert done.returncode == 0, done.stdout + done.stderr
+    original, again = public_rows(crawled["db"]), public_rows(rebuilt)
+    for table in REBUILT_TABLES:
+        assert again[table] == original[table], table
+    # the same raw documents (a content type the crawl corrected may be written differently)
+    assert [sha for sha, _ in again["documents"]] == [sha for sha, _ in original["documents"]]
+    assert len(again["reports"]) > 40
+    assert "'nianbao/replay_missing'" not in (tmp_path / "rebuild.log").read_text(encoding="utf-8")
+
+
+def bad_wacz(tmp_path, kind: str, good=None):
+    path = tmp_path / f"{kind}.wacz"
+    if kind == "not-a-wacz":
+        path.write_bytes(b"<html>not a zip</html>")
+    elif kind == "truncated":
+        data = Path(good).read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    elif kind == "digest-mismatch":
+        from warcio.statusandheaders import StatusAndHeaders
+        from warcio.warcwriter import WARCWriter
+
+        warc = io.BytesIO()
+        writer = WARCWriter(warc, gzip=True)
+        body = b"<html>altered after capture</html>"
+        writer.write_record(writer.create_warc_record(
+            "http://127.0.0.1:9/", "response", payload=io.BytesIO(body), length=len(body),
+            http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1"),
+            warc_headers_dict={"WARC-Payload-Digest": "sha256:" + "0" * 64}))
+        with zipfile.ZipFile(path, "w") as packed:
+            packed.writestr("datapackage.json", "{}")
+            packed.writestr("archive/data.warc.gz", warc.getvalue())
+    return path
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("kind", ["not-a-wacz", "truncated", "digest-mismatch"])
+def test_a_bad_wacz_is_one_line_exit_2_and_nothing_written(crawled, exported, tmp_path, kind):
+    target = tmp_path / "target.db"
+    done = run_cli("crawl", "--portals", crawled["csv"], "--db", target,
+                   "--from-wacz", bad_wacz(tmp_path, kind, exported["wacz"]), timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("nianbao: "), done.stderr
+    assert not target.exists() and not list(tmp_path.glob("target*"))
