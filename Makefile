@@ -2,6 +2,9 @@
 #   make demo   install, crawl the offline demo portals, serve the archive with Datasette
 #   make test   install, run every test
 VENV ?= .venv
+# pywb (replay of the capture, `nianbao serve --replay`) pins redis 2.10, which scrapy-redis
+# cannot share: it has a virtual environment of its own
+REPLAY_VENV ?= .venv-replay
 PY := $(VENV)/bin/python
 PORT ?= 8001
 PORTAL_PORT ?= 8701
@@ -14,7 +17,7 @@ DB ?= var/archive.db
 SYSTEM_PACKAGES := chromium fonts-wqy-microhei libreoffice-writer-nogui libreoffice-calc-nogui redis-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-setup: system-packages $(VENV)/bin/nianbao
+setup: system-packages $(VENV)/bin/nianbao $(REPLAY_VENV)/bin/wayback
 
 system-packages:
 	@if ! command -v chromium >/dev/null || ! command -v soffice >/dev/null \
@@ -26,6 +29,11 @@ system-packages:
 $(VENV)/bin/nianbao: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --no-warn-script-location -e '.[test]' 2>&1 | grep -v "is ignored" || true
+	test -x $@ && touch $@
+
+$(REPLAY_VENV)/bin/wayback:
+	test -x $(REPLAY_VENV)/bin/python || python3 -m venv $(REPLAY_VENV)
+	$(REPLAY_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-warn-script-location 'pywb>=2.10,<2.11' 2>&1 | grep -v "is ignored" || true
 	test -x $@ && touch $@
 
 demo: setup

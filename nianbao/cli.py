@@ -332,12 +332,28 @@ def serve_args(db: str, port: int, host: str = "127.0.0.1") -> list[str]:
             "--setting", "facet_time_limit_ms", "300"]
 
 
-def serve(db: str, port: int, host: str = "127.0.0.1") -> None:
+def serve(db: str, port: int, host: str = "127.0.0.1", replay_port: int | None = None) -> None:
+    """Publish the archive with Datasette; with ``replay_port``, pywb replays the capture beside
+    it and each report page links to the page as captured (:mod:`archive.replay_server`)."""
     from datasette.cli import cli as datasette_cli
 
     _archive_path(db, must_exist=True)
+    replay = None
+    if replay_port:
+        from archive.replay_server import COLLECTION, ReplayError, start_replay
+
+        try:
+            replay = start_replay(db, replay_port, host)
+        except ReplayError as error:
+            raise UsageError(str(error)) from None
+        os.environ["NIANBAO_REPLAY_URL"] = f"http://{host}:{replay_port}/{COLLECTION}"
+        print(f"nianbao: the pages as captured at http://{host}:{replay_port}/{COLLECTION}/", flush=True)
     print(f"nianbao: serving {db} at http://{host}:{port}/", flush=True)
-    datasette_cli.main(serve_args(db, port, host), prog_name="datasette")
+    try:
+        datasette_cli.main(serve_args(db, port, host), prog_name="datasette")
+    finally:
+        if replay is not None:
+            replay.terminate()
 
 
 # -- export ----------------------------------------------------------------------------
@@ -541,6 +557,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--db", required=True, help="the archive (SQLite file, must exist)")
     s.add_argument("--port", type=int, default=8001, help="port to listen on (default 8001)")
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    s.add_argument("--replay", action="store_true",
+                   help="also replay the capture with pywb; report pages link to the page as captured")
+    s.add_argument("--replay-port", type=int, default=8081, help="pywb's port (default 8081)")
     d = _subcommand(commands, "demo", "start the offline demo portals, crawl them, and serve the archive")
     d.add_argument("--db", default="var/archive.db", help="the demo archive (default var/archive.db)")
     d.add_argument("--port", type=int, default=8001, help="Datasette's port (default 8001)")
@@ -575,7 +594,7 @@ def main(argv=None) -> int:
             show(summary, _output(args))
             return code
         if args.command == "serve":
-            serve(args.db, args.port, args.host)
+            serve(args.db, args.port, args.host, args.replay_port if args.replay else None)
             return EXIT_OK
         if args.command == "demo":
             return demo(args.db, args.port, args.portal_port)

@@ -203,3 +203,39 @@ def test_a_bad_wacz_is_one_line_exit_2_and_nothing_written(crawled, exported, tm
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("nianbao: "), done.stderr
     assert not target.exists() and not list(tmp_path.glob("target*"))
+
+
+# -- replay --------------------------------------------------------------------------------------
+
+@pytest.mark.e2e
+def test_a_report_page_links_to_the_page_as_captured_and_pywb_replays_the_same_bytes(crawled, tmp_path):
+    import hashlib
+    import os
+    import re
+    import urllib.request
+
+    from tests.conftest import ROOT, free_port, wait_for_http
+
+    port, replay_port = free_port(), free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen([sys.executable, "-m", "nianbao.cli", "serve", "--db", str(crawled["db"]),
+                               "--port", str(port), "--replay", "--replay-port", str(replay_port)],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/-/versions.json", seconds=120)
+        reports = query(crawled["db"], "SELECT r.id, d.sha256 FROM reports r JOIN report_documents d "
+                                       "ON d.report_id = r.id AND d.is_current = 1 AND d.role = 'page' ORDER BY r.id")
+        assert len(reports) > 40
+        for report_id, sha in reports[::5]:
+            page = urllib.request.urlopen(f"http://127.0.0.1:{port}/-/report/{report_id}", timeout=30).read().decode()
+            link = re.search(r'<a class="captured" href="([^"]+)"', page)
+            assert link, f"report {report_id}: no link to the page as captured"
+            captured = link.group(1).replace("&amp;", "&")
+            assert captured.startswith(f"http://127.0.0.1:{replay_port}/nianbao/")
+            identity = re.sub(r"/nianbao/(\d+)/", r"/nianbao/\1id_/", captured, count=1)
+            body = urllib.request.urlopen(identity, timeout=30).read()
+            assert hashlib.sha256(body).hexdigest() == sha            # the bytes the archive parsed
+            assert urllib.request.urlopen(captured, timeout=30).status == 200   # and a page a browser can show
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import sqlite3
 import zlib
@@ -17,6 +18,7 @@ from markupsafe import Markup, escape
 
 from archive.datasette_plugin.safe_html import (DOCUMENT_HEADERS, cleaned_document, document_source,
                                                  document_tables, is_html)
+from archive.replay_server import replay_url
 from archive.templates import template, template_ids
 from archive.search import excerpt, fts_query, is_prose, simplified
 from archive.value_tables import STAT_TABLES
@@ -141,8 +143,10 @@ async def report_page(datasette, request):
         for row in unaligned:
             row["cells"] = json.loads(row["cells"] or "[]")
     years = await _agency_years(db, summary)
+    replay = os.environ.get("NIANBAO_REPLAY_URL")   # `nianbao serve --replay`
+    captured = [{**d, "replay": replay_url(replay, d["url"], d.get("fetched_at"))} for d in documents] if replay else []
     return Response.html(await datasette.render_template("nianbao_report.html", {
-        "report": report, "summary": summary, "sections": sections, "documents": documents,
+        "report": report, "summary": summary, "sections": sections, "documents": documents, "captured": captured,
         "tables": tables, "statistics": statistics, "checks": checks, "unaligned": unaligned,
         "database": db.name,
         "cell_path": cell_path, "years": years, "comparison": COMPARISON,
