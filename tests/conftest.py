@@ -76,9 +76,11 @@ def datasette_url(crawled):
     """A real Datasette server (nianbao serve) on loopback over the crawled archive."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # its log goes to a file: a pipe nobody reads fills up (64 kB of access lines) and the
+    # server then blocks on its next log line
+    log = open(Path(crawled["db"]).with_name("datasette.log"), "wb")
     process = subprocess.Popen([sys.executable, "-m", "nianbao.cli", "serve", "--db", str(crawled["db"]),
-                                "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                                "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(url + "/-/versions.json")
@@ -86,6 +88,7 @@ def datasette_url(crawled):
     finally:
         process.terminate()
         process.wait(timeout=10)
+        log.close()
 
 
 @contextmanager
