@@ -220,7 +220,7 @@ def test_a_report_page_links_to_the_page_as_captured_and_pywb_replays_the_same_b
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen([sys.executable, "-m", "nianbao.cli", "serve", "--db", str(crawled["db"]),
                                "--port", str(port), "--replay", "--replay-port", str(replay_port)],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                              cwd=ROOT, env=env, stdout=open(tmp_path / "serve.log", "wb"), stderr=subprocess.STDOUT)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/-/versions.json", seconds=120)
         reports = query(crawled["db"], "SELECT r.id, d.sha256 FROM reports r JOIN report_documents d "
