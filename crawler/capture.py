@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -64,6 +65,15 @@ class CaptureFiles:
             "description": "政府信息公开工作年度报告: pages as the crawl fetched them"})
         self.writer.write_record(info)
 
+    def write_members(self, data: bytes) -> None:
+        """Records written elsewhere (gzip members, a fleet worker's): appended as they are."""
+        if self.handle is None:
+            self._open()
+        self.handle.write(data)
+        self.handle.flush()
+        if self.handle.tell() >= self.rotate_bytes:
+            self.close()
+
     def write(self, records) -> None:
         if self.handle is None:
             self._open()
@@ -86,6 +96,42 @@ class CaptureFiles:
         if self.handle is None:
             self._open()
         return self.writer
+
+
+@dataclass
+class CapturedRecords:
+    """WARC records a fleet worker wrote (gzip members), for the writer's capture files."""
+    data: bytes
+
+
+class HandedOverCapture:
+    """A fleet worker's capture: the records are written to memory and handed to the writer
+    with the items (through Redis), which appends them to the archive's capture files."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.buffer = io.BytesIO()
+        self.writer = WARCWriter(self.buffer, gzip=True, warc_version="1.1")
+
+    @property
+    def current_writer(self) -> WARCWriter:
+        return self.writer
+
+    def write(self, records) -> None:
+        import pickle
+
+        from crawler.distributed import fleet_of
+
+        for record in records:
+            self.writer.write_record(record)
+        data = pickle.dumps(CapturedRecords(self.buffer.getvalue()), protocol=pickle.HIGHEST_PROTOCOL)
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        fleet = fleet_of(self.crawler)
+        fleet.redis.pipeline().rpush(fleet.items, data).incrby(fleet.item_bytes, len(data)).execute()
+
+    def close(self) -> None:
+        pass
 
 
 def records_for(writer: WARCWriter, request, response, archived_digest: str | None = None) -> list:
@@ -148,11 +194,14 @@ class WarcCapture:
     def __init__(self, crawler):
         settings = crawler.settings
         db = settings.get("ARCHIVE_DB")
-        self.enabled = settings.getbool("NIANBAO_CAPTURE", True) and bool(db)
+        fleet = settings.get("NIANBAO_REDIS_URL")   # a worker: the writer keeps the files
+        self.enabled = settings.getbool("NIANBAO_CAPTURE", True) and bool(db or fleet)
         self.stats = crawler.stats
         self.files = None
         if self.enabled:
-            if not hasattr(crawler, "nianbao_capture_files"):   # one set of files per crawl
+            if not hasattr(crawler, "nianbao_capture_files") and not db:
+                crawler.nianbao_capture_files = HandedOverCapture(crawler)
+            elif not hasattr(crawler, "nianbao_capture_files"):   # one set of files per crawl
                 directory = settings.get("NIANBAO_CAPTURE_DIR") or capture_dir(db)
                 crawler.nianbao_capture_files = CaptureFiles(
                     Path(directory), settings.getint("NIANBAO_CAPTURE_ROTATE_BYTES", ROTATE_BYTES))

@@ -54,6 +54,8 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
+from archive.capture import capture_dir
+from crawler.capture import ROTATE_BYTES, CaptureFiles, CapturedRecords
 from crawler.discover import canonical_url
 from crawler.items import PageRecord, ReportDocument
 from crawler.portal_runs import RunRecorder, host_of
@@ -868,6 +870,8 @@ class FleetWriter:
         self.resumed = False
         self.stored = fleet.stored
         self.handed_bodies = 0
+        self.capture = (CaptureFiles(capture_dir(db), settings.getint("NIANBAO_CAPTURE_ROTATE_BYTES", ROTATE_BYTES))
+                        if settings.getbool("NIANBAO_CAPTURE", True) else None)
 
     # -- start ------------------------------------------------------------------------------
     def open(self) -> int:
@@ -960,6 +964,10 @@ class FleetWriter:
             if isinstance(item, WorkerState):
                 self._merge(item)
                 continue
+            if isinstance(item, CapturedRecords):   # (a redone request's records are kept twice)
+                if self.capture is not None:
+                    self.capture.write_members(item.data)
+                continue
             key = item_key(item)
             if self.fleet.redis.sismember(self.stored, key) or (check_archive and self._in_archive(item)):
                 self.crawler.stats.inc_value("nianbao/fleet_duplicates")
@@ -1004,4 +1012,6 @@ class FleetWriter:
         # are recorded as seen in part (no alarm, no baseline)
         self.pipeline.partial = self.resumed
         self.pipeline.close_spider()
+        if self.capture is not None:
+            self.capture.close()
         return stats.get_stats()

@@ -103,6 +103,21 @@ def test_three_workers_build_the_archive_a_local_crawl_builds_and_recrawl_increm
                 assert crawl_run(fleet)["not_modified"] == crawl_run(local)["not_modified"] > 0
                 assert crawl_run(fleet)["new_reports"] == 0
     assert redis.Redis.from_url(redis_url).hget("nianbao:run", "state") == b"done"
+    # the workers' capture, handed over, is in the writer's capture files: every raw document
+    # is the payload of a response record there (crawler/capture.py)
+    from warcio.archiveiterator import ArchiveIterator
+
+    from archive.capture import capture_dir
+
+    digests = set()
+    for path in capture_dir(fleet).glob("*.warc.gz"):
+        with open(path, "rb") as handle:
+            digests |= {r.rec_headers.get_header("WARC-Payload-Digest") for r in ArchiveIterator(handle)
+                        if r.rec_type in ("response", "revisit")}
+    with sqlite3.connect(str(fleet)) as conn:
+        conn.execute("ATTACH DATABASE ? AS raw", [str(fleet).replace(".db", ".documents.db")])
+        kept = [sha for (sha,) in conn.execute("SELECT sha256 FROM raw.documents")]
+    assert len(kept) > 90 and [sha for sha in kept if f"sha256:{sha}" not in digests] == []
 
 
 def held_leases(url) -> int:
