@@ -78,8 +78,10 @@ def export_wacz(db: str, output: str, portal: str | None = None, since: str | No
     from wacz.main import main as wacz_main
 
     directory = capture_dir(db)
-    close_cut_files(directory) if directory.exists() else None
-    files = sorted(directory.glob("*.warc.gz")) if directory.exists() else []
+    files = []
+    if directory.exists():
+        close_cut_files(directory)
+        files = sorted(directory.glob("*.warc.gz"))
     if not files:
         raise ExportError(f"no capture beside {db} (in {directory}): crawl with capture on (the default)")
     urls = chosen_urls(db, portal, since)
@@ -105,7 +107,7 @@ def export_wacz(db: str, output: str, portal: str | None = None, since: str | No
                  for page in report_pages(db, portal, since) if page["url"] in captured]
         pages_file = Path(work) / "pages.jsonl"
         with open(pages_file, "w", encoding="utf-8") as out:
-            out.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "年报 reports"}) + "\n")
+            out.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "Annual reports"}) + "\n")
             for page in pages:
                 out.write(json.dumps(page, ensure_ascii=False) + "\n")
         target = Path(work) / "out.wacz"

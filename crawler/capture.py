@@ -62,7 +62,7 @@ class CaptureFiles:
         self.writer = WARCWriter(self.handle, gzip=True, warc_version="1.1")
         info = self.writer.create_warcinfo_record(self.path.name[:-5], {
             "software": "nianbao (warcio)", "format": "WARC File Format 1.1",
-            "description": "政府信息公开工作年度报告: pages as the crawl fetched them"})
+            "description": "Government information-disclosure annual reports: pages as the crawl fetched them"})
         self.writer.write_record(info)
 
     def write_members(self, data: bytes) -> None:
@@ -96,6 +96,12 @@ class CaptureFiles:
         if self.handle is None:
             self._open()
         return self.writer
+
+
+def capture_files(settings, db: str) -> CaptureFiles:
+    """The capture files of the archive ``db`` (``NIANBAO_CAPTURE_DIR`` may put them elsewhere)."""
+    directory = settings.get("NIANBAO_CAPTURE_DIR") or capture_dir(db)
+    return CaptureFiles(Path(directory), settings.getint("NIANBAO_CAPTURE_ROTATE_BYTES", ROTATE_BYTES))
 
 
 @dataclass
@@ -199,12 +205,8 @@ class WarcCapture:
         self.stats = crawler.stats
         self.files = None
         if self.enabled:
-            if not hasattr(crawler, "nianbao_capture_files") and not db:
-                crawler.nianbao_capture_files = HandedOverCapture(crawler)
-            elif not hasattr(crawler, "nianbao_capture_files"):   # one set of files per crawl
-                directory = settings.get("NIANBAO_CAPTURE_DIR") or capture_dir(db)
-                crawler.nianbao_capture_files = CaptureFiles(
-                    Path(directory), settings.getint("NIANBAO_CAPTURE_ROTATE_BYTES", ROTATE_BYTES))
+            if not hasattr(crawler, "nianbao_capture_files"):   # one set of files per crawl
+                crawler.nianbao_capture_files = capture_files(settings, db) if db else HandedOverCapture(crawler)
             self.files = crawler.nianbao_capture_files
 
     @classmethod

@@ -34,9 +34,7 @@ The crawl ends when the queue is empty, no lease is held and every item is store
 from __future__ import annotations
 
 import asyncio
-import csv
 import hashlib
-import io
 import json
 import logging
 import os
@@ -54,8 +52,7 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from archive.capture import capture_dir
-from crawler.capture import ROTATE_BYTES, CaptureFiles, CapturedRecords
+from crawler.capture import CapturedRecords, capture_files
 from crawler.discover import canonical_url
 from crawler.items import PageRecord, ReportDocument
 from crawler.portal_runs import RunRecorder, host_of
@@ -800,10 +797,6 @@ def portals_csv_text(path: str) -> str:
         return handle.read()
 
 
-def count_rows(text: str) -> int:
-    return sum(1 for _ in csv.reader(io.StringIO(text))) - 1
-
-
 class WriterStats(dict):
     """The crawl's stats as the pipeline reads them (Scrapy's StatsCollector methods)."""
 
@@ -870,8 +863,7 @@ class FleetWriter:
         self.resumed = False
         self.stored = fleet.stored
         self.handed_bodies = 0
-        self.capture = (CaptureFiles(capture_dir(db), settings.getint("NIANBAO_CAPTURE_ROTATE_BYTES", ROTATE_BYTES))
-                        if settings.getbool("NIANBAO_CAPTURE", True) else None)
+        self.capture = capture_files(settings, db) if settings.getbool("NIANBAO_CAPTURE", True) else None
 
     # -- start ------------------------------------------------------------------------------
     def open(self) -> int:
