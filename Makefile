@@ -13,15 +13,18 @@ DB ?= var/archive.db
 .PHONY: setup system-packages demo test test-fast bench clean
 # Debian packages: Chromium for lists only a browser can read (and the browser tests), a CJK
 # font for its screenshots, LibreOffice to read DOC/WPS/XLS attachments, Redis for crawling on
-# several machines (the tests start their own server on a free loopback port).
-SYSTEM_PACKAGES := chromium fonts-wqy-microhei libreoffice-writer-nogui libreoffice-calc-nogui redis-server
+# several machines (the tests start their own server on a free loopback port), and the GL and GLib
+# libraries that OpenCV (used by the OCR of scanned reports) loads.
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei libreoffice-writer-nogui libreoffice-calc-nogui redis-server \
+	libgl1 libglib2.0-0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 setup: system-packages $(VENV)/bin/nianbao $(REPLAY_VENV)/bin/wayback
 
 system-packages:
 	@if ! command -v chromium >/dev/null || ! command -v soffice >/dev/null \
-	    || ! command -v redis-server >/dev/null || [ ! -d /usr/share/fonts/truetype/wqy ]; then \
+	    || ! command -v redis-server >/dev/null || [ ! -d /usr/share/fonts/truetype/wqy ] \
+	    || ! /sbin/ldconfig -p | grep -q 'libGL.so.1 '; then \
 	  $(SUDO) apt-get update -qq >/dev/null 2>&1 || true; \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	fi
@@ -44,7 +47,7 @@ test: setup
 
 # the inner loop: unit tests only (no offline portals, no Chromium), seconds
 test-fast: $(VENV)/bin/nianbao
-	$(PY) -m pytest -q -m "not e2e"
+	$(PY) -m pytest -q -m "not e2e and not ocr"
 
 bench: setup
 	$(PY) bench/crawl_requests.py

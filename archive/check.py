@@ -312,6 +312,26 @@ def rows_unaligned(subject: Subject):
                                           f"{stats.template} template, kept in unaligned_rows: {rows}")
 
 
+@check("ocr_confidence", "Values read by OCR from a scanned document whose recognition confidence is "
+                         "under the threshold of archive/data/ocr.json (or whose letters were read as "
+                         "digits) are kept, and this check fails and names them: verify them against "
+                         "the archived scan. Each value's confidence is in its table's confidence column.")
+def ocr_confidence(subject: Subject):
+    from archive.ocr import settings
+
+    scored = [c for c in subject.stats.cells if c.confidence is not None]
+    if not scored:
+        return None
+    threshold = settings()["low_confidence"]
+    low = [c for c in scored if c.confidence < threshold]
+    if not low:
+        return Check("ocr_confidence", True, f"all {len(scored)} values read by OCR with confidence ≥ {threshold}")
+    named = "; ".join(f"{' / '.join(str(v) for v in c.fields.values() if v)} = {c.raw!r} ({c.confidence:.2f}, "
+                      f"table {c.source_table} row {c.source_row} col {c.source_col})" for c in low[:8])
+    return Check("ocr_confidence", False, f"{len(low)} of {len(scored)} values read by OCR with confidence "
+                                          f"under {threshold}: {named}{' …' if len(low) > 8 else ''}")
+
+
 TABLES_MISSING = "report year uses a table template but no statistics table was found"
 
 

@@ -25,7 +25,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from archive.limits import check_grid, check_zip
+from archive.limits import before_ocr, check_grid, check_image, check_zip
 from archive.tables import Grid, GridCell, squeeze
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -40,15 +40,19 @@ class Document:
     lines: list[str]
     grids: list[Grid] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
+    ocr_pages: int = 0                   # pages read by OCR (archive.ocr): a scan
+    ocr_confidence: float | None = None  # OCR's mean recognition score over those pages
+    notes: list[str] = field(default_factory=list)
 
 
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
 HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|div|p|table)\b",
                         re.I | re.S)
 BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 
 def sniff(body: bytes, content_type: str | None, url: str) -> str:
-    """html | pdf | docx | xlsx | doc | wps | xls | txt: magic bytes first (a portal's
+    """html | pdf | docx | xlsx | doc | wps | xls | txt | image: magic bytes first (a portal's
     declared type is often wrong), then the declared type, then the URL's extension.
 
     >>> sniff(b"<html><body>2021 annual report</body></html>", "application/pdf", "a.pdf")
@@ -63,6 +67,9 @@ def sniff(body: bytes, content_type: str | None, url: str) -> str:
             break
     if head.lstrip().startswith(b"%PDF"):
         return "pdf"
+    if body.startswith(IMAGE_MAGIC) or (body[:4] == b"RIFF" and body[8:12] == b"WEBP") \
+            or (body[:2] == b"BM" and int.from_bytes(body[2:6], "little") == len(body)):   # BMP: its own size
+        return "image"
     if body.startswith(b"PK\x03\x04"):
         try:
             names = zipfile.ZipFile(io.BytesIO(body)).namelist()
@@ -157,7 +164,7 @@ def _docx_grid(tbl, index: int) -> Grid:
     return Grid(index, [[slots.get((r, c)) for c in range(width)] for r in range(len(trs))])
 
 
-def _grid_lines(grid: Grid) -> list[str]:
+def grid_lines(grid: Grid) -> list[str]:
     return [" | ".join(c.raw for c in grid.own_cells(r) if c.raw) for r in range(len(grid.rows))]
 
 
@@ -176,7 +183,7 @@ def read_docx(body: bytes) -> Document:
         elif element.tag == _W + "tbl":
             grid = _docx_grid(element, len(grids))
             grids.append(grid)
-            lines += [l for l in _grid_lines(grid) if l]
+            lines += [l for l in grid_lines(grid) if l]
     props = document.core_properties
     meta = {k: v for k, v in (("title", props.title), ("created", props.created)) if v}
     return Document(_title_from(lines), lines, grids, meta)
@@ -220,7 +227,7 @@ def read_xlsx(body: bytes) -> Document:
     check_zip(body)
     book = openpyxl.load_workbook(io.BytesIO(body), data_only=True)
     grids = [_xlsx_grid(sheet, i) for i, sheet in enumerate(book.worksheets)]
-    lines = [line for grid in grids for line in _grid_lines(grid) if line]
+    lines = [line for grid in grids for line in grid_lines(grid) if line]
     return Document(_title_from(lines), lines, grids, {"sheets": book.sheetnames})
 
 
@@ -285,15 +292,52 @@ def _pdf_grid(page, table, index: int, chars: _PageChars | None = None) -> Grid:
     return Grid(index, [row for row in rows if any(row)])
 
 
+SCANNED_PAGE_CHARS = 20   # a page with fewer characters than this and an image on it is a scan
+
+
+def _is_scan(page) -> bool:
+    if len(page.chars) >= SCANNED_PAGE_CHARS or not page.images:
+        return False
+    area = float(page.width * page.height) or 1.0
+    covered = sum(abs((i["x1"] - i["x0"]) * (i["bottom"] - i["top"])) for i in page.images)
+    return covered >= 0.3 * area
+
+
 def read_pdf(body: bytes) -> Document:
+    """Text and tables of every page; a page that is only an image (a scan) is read by
+    OCR (:mod:`archive.ocr`), at most ``ocr_pages`` of them."""
     import pdfplumber
 
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
     lines: list[str] = []
     grids: list[Grid] = []
+    notes: list[str] = []
+    scanned: list[int] = []
+    scores: list[tuple[float, int]] = []
     with pdfplumber.open(io.BytesIO(body)) as pdf:
         meta = {k: v for k, v in (pdf.metadata or {}).items() if isinstance(v, str)}
-        for page in pdf.pages:
+        scans = [i for i, page in enumerate(pdf.pages) if _is_scan(page)]
+        allowed = set(scans[:before_ocr(len(scans))]) if scans else set()
+        if len(allowed) < len(scans):
+            notes.append(f"{len(scans) - len(allowed)} scanned page(s) after page {max(allowed) + 1 if allowed else 0} "
+                         "not read: over the limit ocr_pages")
+        previous = None   # the page before, when it was OCRed (a row may run over the break)
+        for number, page in enumerate(pdf.pages):
+            if number in allowed:
+                page_text = _ocr_pdf_page(body, number, len(grids))
+                grids += page_text.grids
+                scanned.append(number)
+                if page_text.confidences:
+                    scores.append((sum(page_text.confidences), len(page_text.confidences)))
+                if previous is not None:
+                    from archive.ocr import join_broken_row
+                    join_broken_row(previous, page_text)
+                    lines += previous.lines()
+                previous = page_text
+                continue
+            if previous is not None:
+                lines += previous.lines()
+                previous = None
             tables = page.find_tables()
             boxes = [t.bbox for t in tables]
 
@@ -306,10 +350,67 @@ def read_pdf(body: bytes) -> Document:
             for table in tables:
                 grid = _pdf_grid(page, table, len(grids), chars)
                 grids.append(grid)
-                items.append((table.bbox[1], [l for l in _grid_lines(grid) if l]))
+                items.append((table.bbox[1], [l for l in grid_lines(grid) if l]))
             text_page = page.filter(lambda o: o.get("object_type") != "char" or outside(o))
             for line in text_page.extract_text_lines():
                 items.append((line["top"], [line["text"].strip()]))
             for _, block in sorted(items, key=lambda pair: pair[0]):
                 lines += [l for l in block if l]
-    return Document(_title_from(lines), lines, grids, meta)
+        if previous is not None:
+            lines += previous.lines()
+    confidence = round(sum(s for s, _ in scores) / sum(n for _, n in scores), 4) if scores else None
+    return Document(_title_from(lines), lines, grids, meta, ocr_pages=len(scanned),
+                    ocr_confidence=confidence, notes=notes)
+
+
+def _ocr_pdf_page(body: bytes, number: int, first_table: int):
+    import pypdfium2
+
+    from archive import ocr
+
+    document = pypdfium2.PdfDocument(body)
+    try:
+        page = document[number]
+        scale = ocr.settings()["dpi"] / 72
+        width, height = page.get_size()
+        check_image(int(width * scale), int(height * scale))
+        image = page.render(scale=scale, grayscale=True).to_numpy()
+    finally:
+        document.close()
+    return ocr.read_page(image, first_table)
+
+
+# ------------------------------------------------------------------ images
+
+MAX_IMAGE_SIDE = 3500   # larger scans are reduced before OCR (text stays legible)
+
+
+def read_image(body: bytes) -> Document:
+    """An image document (PNG, JPEG, TIFF, GIF, BMP, WebP; every frame of a multi-page
+    TIFF is a page), read by OCR."""
+    import numpy
+    from PIL import Image, ImageSequence
+
+    from archive import ocr
+
+    with Image.open(io.BytesIO(body)) as image:
+        check_image(*image.size)
+        frames = sum(1 for _ in ImageSequence.Iterator(image))
+        allowed = before_ocr(frames)
+        pages = []
+        for index, frame in enumerate(ImageSequence.Iterator(image)):
+            if index >= allowed:
+                break
+            frame = frame.convert("L")
+            if max(frame.size) > MAX_IMAGE_SIDE:
+                ratio = MAX_IMAGE_SIDE / max(frame.size)
+                frame = frame.resize((int(frame.width * ratio), int(frame.height * ratio)), Image.LANCZOS)
+            pages.append(ocr.read_page(numpy.asarray(frame), sum(len(p.grids) for p in pages)))
+    for before, after in zip(pages, pages[1:]):
+        ocr.join_broken_row(before, after)
+    notes = [f"{frames - allowed} image frame(s) not read: over the limit ocr_pages"] if frames > allowed else []
+    lines = [line for page in pages for line in page.lines()]
+    scores = [score for page in pages for score in page.confidences]
+    return Document(_title_from(lines), lines, [g for page in pages for g in page.grids], {},
+                    ocr_pages=len(pages), ocr_confidence=round(sum(scores) / len(scores), 4) if scores else None,
+                    notes=notes)

@@ -31,6 +31,10 @@ class Limits:
     grid_cells: int = 200_000             # rows × columns of one table
     office_seconds: float = 45.0          # one LibreOffice conversion (DOC/WPS/XLS)
     office_address_space: int = 4096 * MiB  # LibreOffice needs more address space than Python
+    ocr_pages: int = 40                   # pages of one scanned document read by OCR
+    ocr_seconds_per_page: float = 30.0    # added to wall_seconds for each page to OCR
+    ocr_address_space: int = 3072 * MiB   # onnxruntime's models and arenas need about 2 GiB
+    image_pixels: int = 40_000_000        # one page image (a scan of A4 at 600 dpi is 35 Mpx)
 
 
 class LimitExceeded(Exception):
@@ -53,6 +57,32 @@ def current() -> Limits:
 def set_current(limits: Limits) -> None:
     global _current
     _current = limits
+
+
+_before_ocr = None
+
+
+def on_ocr(hook) -> None:
+    """Set by a parse worker: ``hook(pages)`` runs before a document's pages are OCRed, to
+    grant the wall time and address space OCR needs (see :mod:`archive.workers`)."""
+    global _before_ocr
+    _before_ocr = hook
+
+
+def before_ocr(pages: int) -> int:
+    """A reader is about to OCR ``pages`` pages: the number it may read (``ocr_pages`` at
+    most), after the worker has granted their time and memory."""
+    allowed = min(pages, _current.ocr_pages)
+    if _before_ocr is not None and allowed:
+        _before_ocr(allowed)
+    return allowed
+
+
+def check_image(width: int, height: int, limits: Limits | None = None) -> None:
+    limits = limits or _current
+    if width * height > limits.image_pixels:
+        raise LimitExceeded("image_pixels", f"a page image of {width} × {height} pixels is over the limit "
+                                            f"of {limits.image_pixels:,} pixels")
 
 
 def check_grid(rows: int, columns: int, limits: Limits | None = None) -> None:

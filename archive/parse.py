@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import operator
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 from archive.charset import decode_html
@@ -27,7 +27,7 @@ from archive.clean import (CleanPage, block_text, clean_lines, clean_page, label
 from archive.flat_tables import flat_grid
 from archive.convert import convert
 from archive.limits import LimitExceeded
-from archive.formats import UNREADABLE, Document, read_docx, read_pdf, read_txt, read_xlsx, sniff
+from archive.formats import UNREADABLE, Document, read_docx, read_image, read_pdf, read_txt, read_xlsx, sniff
 from archive.metadata import parse_title, report_metadata, signature, template_for_year
 from archive.search import simplified
 from archive.sections import Section, split_sections
@@ -37,9 +37,10 @@ from archive.tables import html_grids
 # Recorded with every parse (fetched_reports.parser_version, document_parses): the parse
 # stage re-parses whatever was parsed by another version. Bump it whenever parsing
 # changes what it stores.
-PARSER_VERSION = "2026.12.4"
+PARSER_VERSION = "2026.12.4.1"
 WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
-READERS = {"docx": read_docx, "pdf": read_pdf, "txt": read_txt, "xlsx": read_xlsx}
+READERS = {"docx": read_docx, "pdf": read_pdf, "txt": read_txt, "xlsx": read_xlsx, "image": read_image}
+OCR_SUFFIX = "_ocr"   # source_format of a document read by OCR: pdf_ocr, image_ocr
 
 
 @dataclass
@@ -137,6 +138,14 @@ def _statistics(grids: list, page: CleanPage, html, year: int | None) -> Statist
     return flat
 
 
+def _copy_confidences(stats: Statistics, grids: list) -> None:
+    """Each value read by OCR carries the confidence of the cell it came from."""
+    scores = {cell.source: cell.confidence for grid in grids for row in grid.rows for cell in row
+              if cell is not None and cell.is_origin}
+    stats.cells = [replace(cell, confidence=scores.get((cell.source_table, cell.source_row, cell.source_col)))
+                   for cell in stats.cells]
+
+
 def _unreadable(source_format: str, url: str, list_title: str | None,
                 damage: str | None = None) -> ParsedReport:
     agency, year = parse_title(list_title)
@@ -160,7 +169,7 @@ def parse_report(body: bytes, content_type: str | None, url: str,
         if converted is None:
             return _unreadable(source_format, url, list_title)
         body, readable_as = converted
-    images, html = 0, None
+    images, html, doc = 0, None, None
     if readable_as == "html":
         page, grids, images, html = _read_html(body, content_type)
     else:
@@ -177,6 +186,12 @@ def parse_report(body: bytes, content_type: str | None, url: str,
     meta = _metadata(page, list_title)
     page.title = meta.title
     stats = _statistics(grids, page, html, meta.year)
+    notes = list(stats.notes)
+    if doc is not None and doc.ocr_pages:
+        source_format += OCR_SUFFIX
+        _copy_confidences(stats, grids)
+        notes.insert(0, f"{doc.ocr_pages} page(s) read by OCR (mean confidence {doc.ocr_confidence})")
+        notes += doc.notes
     # The template is the one the tables follow (their shape); without tables, the year's.
     template = stats.template or meta.template
     reason = stats.reason if stats.template else (
@@ -187,6 +202,6 @@ def parse_report(body: bytes, content_type: str | None, url: str,
         key=report_key(page.title, url), title=page.title, agency=meta.agency, year=meta.year,
         publisher=meta.publisher, published_date=meta.published_date, template=template,
         source_format=source_format, text=page.text, cells=list(stats.cells), checks=checks,
-        notes=list(stats.notes), sections=split_sections(page.text),
+        notes=notes, sections=split_sections(page.text),
         template_confidence=stats.confidence, template_reason=reason, unaligned=list(stats.unaligned),
         sources=meta.sources)

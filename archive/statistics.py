@@ -43,6 +43,7 @@ class Cell:
     source_table: int
     source_row: int
     source_col: int
+    confidence: float | None = None   # OCR's recognition score of the cell (None: read as text)
 
 
 @dataclass(frozen=True)

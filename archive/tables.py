@@ -43,6 +43,7 @@ class GridCell:
     col: int         # grid column of the source cell's top-left slot
     rowspan: int = 1
     colspan: int = 1
+    confidence: float | None = None   # OCR's recognition score (archive.ocr); None when read as text
 
     @property
     def source(self) -> tuple[int, int, int]:

@@ -2,7 +2,8 @@
 ``legacy_stats``), stored compactly: each is a view with the public name and columns over a
 base table (``applications_values`` …) whose labels and document digests are small integers
 (``labels``, ``value_documents``). A value row costs about 30 bytes instead of 140, and every
-value still shows its labels, ``raw``, ``document_sha256`` and ``source_table/row/col``.
+value still shows its labels, ``raw``, ``document_sha256``, ``source_table/row/col`` and, when it
+was read by OCR from a scan, its ``confidence`` (NULL otherwise).
 
 >>> "CREATE VIEW IF NOT EXISTS applications AS" in VIEWS
 True
@@ -30,7 +31,7 @@ def _label_columns(table: str) -> list[str]:
 def _base_schema(table: str) -> str:
     columns = ", ".join(f"{c} {'TEXT' if c in KEPT_AS_TEXT else 'INTEGER'}" for c in STAT_TABLES[table])
     return (f"CREATE TABLE IF NOT EXISTS {base(table)} (report_id INTEGER, {columns}, value NUMERIC, raw TEXT, "
-            f"document INTEGER, source_table INTEGER, source_row INTEGER, source_col INTEGER);\n"
+            f"document INTEGER, source_table INTEGER, source_row INTEGER, source_col INTEGER, confidence REAL);\n"
             f"CREATE INDEX IF NOT EXISTS {base(table)}_report ON {base(table)}(report_id);\n")
 
 
@@ -42,7 +43,8 @@ def _view(table: str) -> str:
         else:
             picks.append(f"l{i}.text AS {column}")
             joins.append(f"LEFT JOIN labels l{i} ON l{i}.id = v.{column}")
-    picks += ["v.value", "v.raw", "d.sha256 AS document_sha256", "v.source_table", "v.source_row", "v.source_col"]
+    picks += ["v.value", "v.raw", "d.sha256 AS document_sha256", "v.source_table", "v.source_row", "v.source_col",
+              "v.confidence"]
     return (f"CREATE VIEW IF NOT EXISTS {table} AS SELECT {', '.join(picks)} FROM {base(table)} v "
             f"{' '.join(joins)} LEFT JOIN value_documents d ON d.id = v.document;\n")
 
@@ -57,7 +59,12 @@ VIEWS = "".join(_view(t) for t in STAT_TABLES)
 
 def migrate(conn) -> None:
     """An archive whose value tables are plain tables: their rows move to the compact base
-    tables, and the tables become views."""
+    tables, and the tables become views. Base tables from before OCR gain ``confidence``
+    (NULL: read as text), and their views are made again."""
+    for table in STAT_TABLES:
+        if "confidence" not in {row[1] for row in conn.execute(f"PRAGMA table_info({base(table)})")}:
+            conn.execute(f"ALTER TABLE {base(table)} ADD COLUMN confidence REAL")
+            conn.execute(f"DROP VIEW IF EXISTS {table}")
     for table, columns in STAT_TABLES.items():
         if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone():
             continue
@@ -69,7 +76,7 @@ def migrate(conn) -> None:
         picks = ", ".join(c if c in KEPT_AS_TEXT else f"(SELECT id FROM labels WHERE text = t.{c})" for c in columns)
         conn.execute(f"INSERT INTO {base(table)} SELECT t.report_id, {picks}, t.value, t.raw, "
                      "(SELECT id FROM value_documents WHERE sha256 = t.document_sha256), t.source_table, "
-                     f"t.source_row, t.source_col FROM {table} t ORDER BY t.rowid")
+                     f"t.source_row, t.source_col, NULL FROM {table} t ORDER BY t.rowid")
         conn.execute(f"DROP TABLE {table}")
 
 
@@ -107,4 +114,4 @@ def row(table: str, report_id: int, cell, document_id: int | None, interner: Int
     labels = [cell.fields.get(c) if c in KEPT_AS_TEXT else interner.label(cell.fields.get(c))
               for c in STAT_TABLES[table]]
     return (report_id, *labels, cell.value, cell.raw, document_id, cell.source_table, cell.source_row,
-            cell.source_col)
+            cell.source_col, getattr(cell, "confidence", None))

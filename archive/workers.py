@@ -5,7 +5,11 @@ document under limits (:class:`archive.limits.Limits`).
   worker's whole session, LibreOffice included) and a fresh worker takes its place.
 - Address space: each worker runs under ``RLIMIT_AS``; an allocation over it raises
   ``MemoryError`` there, which is recorded as the limit ``address_space``.
-- Decompressed size and table grids are checked by the readers themselves.
+- Decompressed size, table grids and image sizes are checked by the readers themselves.
+- OCR (:mod:`archive.ocr`) needs more of both: before a scanned document's pages are read,
+  the worker raises its address space to ``ocr_address_space`` and tells the pool, which
+  gives that document ``wall_seconds + pages × ocr_seconds_per_page`` (pages at most
+  ``ocr_pages``). The worker is replaced after the document, so the larger limit ends with it.
 A document over a limit is an :class:`Outcome` with ``status = "limit"`` and the limit's
 name; it never stops the pool, and the other documents go on.
 
@@ -30,7 +34,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Iterable, Iterator
 
-from archive.limits import LimitExceeded, Limits, set_current
+from archive.limits import LimitExceeded, Limits, on_ocr, set_current
 
 logger = logging.getLogger(__name__)
 JOBS_PER_WORKER = 500   # a worker is replaced after this many documents (bounds slow leaks)
@@ -85,6 +89,13 @@ def _serve(conn, limits: Limits) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     resource.setrlimit(resource.RLIMIT_AS, (limits.address_space, resource.RLIM_INFINITY))
     set_current(limits)
+
+    def grant_ocr(pages: int) -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (max(limits.address_space, limits.ocr_address_space),
+                                                resource.RLIM_INFINITY))
+        conn.send(("ocr", pages))
+
+    on_ocr(grant_ocr)
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
     import archive.parse  # noqa: F401  (import once, before the first document's clock starts)
 
@@ -131,11 +142,15 @@ class _Worker:
         child.close()
         self.job: Job | None = None
         self.started = 0.0
+        self.wall = limits.wall_seconds   # this document's wall time (more for OCR)
+        self.ocr = False
         self.done = 0
         self.ready = False
+        self.limits = limits
 
     def send(self, job: Job) -> None:
         self.job, self.started = job, time.monotonic()
+        self.wall, self.ocr = self.limits.wall_seconds, False
         self.conn.send(job)
 
     def stop(self, kill: bool = False) -> None:
@@ -201,7 +216,7 @@ class ParsePool:
             if exhausted and not busy:
                 return
             now = time.monotonic()
-            deadline = min((w.started + self.limits.wall_seconds for w in busy), default=now + 5)
+            deadline = min((w.started + w.wall for w in busy), default=now + 5)
             ready = wait([w.conn for w in busy + starting], timeout=max(0.0, deadline - now))
             for worker in [w for w in self.workers if w.conn in ready]:
                 outcome = self._receive(worker)
@@ -209,12 +224,13 @@ class ParsePool:
                     yield outcome
             now = time.monotonic()
             for worker in [w for w in self.workers if w.job is not None
-                           and now - w.started > self.limits.wall_seconds]:
+                           and now - w.started > w.wall]:
                 job = worker.job
-                logger.warning("parse of %s over %g s: worker killed", job.url, self.limits.wall_seconds)
+                logger.warning("parse of %s over %g s: worker killed", job.url, worker.wall)
                 self._replace(worker, kill=True)
                 yield Outcome(job.key, "limit", limit_hit="wall_seconds",
-                              detail=f"parsing took over {self.limits.wall_seconds:g} s; stopped",
+                              detail=f"parsing took over {worker.wall:g} s"
+                                     f"{' (OCR included)' if worker.ocr else ''}; stopped",
                               seconds=now - worker.started)
 
     def _receive(self, worker: _Worker) -> Outcome | None:
@@ -225,11 +241,16 @@ class ParsePool:
         if message == "ready":
             worker.ready = True
             return None
+        if isinstance(message, tuple) and message[0] == "ocr":
+            pages = min(int(message[1]), self.limits.ocr_pages)
+            worker.wall = self.limits.wall_seconds + pages * self.limits.ocr_seconds_per_page
+            worker.ocr = True
+            return None
         job = worker.job
         if isinstance(message, Outcome):
             worker.job = None
             worker.done += 1
-            if message.status == "limit" or worker.done >= JOBS_PER_WORKER:
+            if message.status == "limit" or worker.ocr or worker.done >= JOBS_PER_WORKER:
                 self._replace(worker, kill=False)  # a fresh process after a limit
             return message
         # the worker died (killed by the kernel, a crash in a C library)

@@ -119,8 +119,8 @@ def test_an_archive_with_plain_value_tables_is_migrated(tmp_path):
             (1, "2", "二、上年结转政府信息公开申请数量", "总计", None, "—", "a" * 64, 0, 4, 8)])
     archive = Archive(path)
     assert archive.db.execute("SELECT * FROM applications ORDER BY row_code").fetchall() == [
-        (1, "1", "一、本年新收政府信息公开申请数量", "总计", 12, "12", "a" * 64, 0, 3, 8),
-        (1, "2", "二、上年结转政府信息公开申请数量", "总计", None, "—", "a" * 64, 0, 4, 8)]
+        (1, "1", "一、本年新收政府信息公开申请数量", "总计", 12, "12", "a" * 64, 0, 3, 8, None),   # confidence: not OCR
+        (1, "2", "二、上年结转政府信息公开申请数量", "总计", None, "—", "a" * 64, 0, 4, 8, None)]
     assert archive.db.execute("SELECT type FROM sqlite_master WHERE name = 'applications'").fetchone() == ("view",)
 
 

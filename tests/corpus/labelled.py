@@ -79,7 +79,11 @@ def same(a, b) -> bool:
 
 def evaluate(folder: Path) -> Result:
     expected, parsed = parse_case(folder)
-    result = Result(folder.name, expected["form"])
+    return compare(folder.name, expected, parsed)
+
+
+def compare(case: str, expected: dict, parsed: ParsedReport, form: str | None = None) -> Result:
+    result = Result(case, form or expected["form"])
     for name in METADATA_FIELDS:
         result.metadata[name] = (expected["metadata"][name], getattr(parsed, name))
     for name, where in expected.get("sources", {}).items():
