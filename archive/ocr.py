@@ -260,8 +260,12 @@ def _glyph_box(inside) -> tuple[int, int, int, int] | None:
     blobs = [s for s in stats[1:count] if s[3] >= 8 or s[4] >= 30]
     if not blobs:
         return None
-    return (min(int(s[0]) for s in blobs), min(int(s[1]) for s in blobs),
-            max(int(s[0] + s[2]) for s in blobs), max(int(s[1] + s[3]) for s in blobs))
+    top, bottom = min(int(s[1]) for s in blobs), max(int(s[1] + s[3]) for s in blobs)
+    left = min(int(s[0]) for s in blobs)
+    # a minus sign or a dash before the number: flat, within the line, close to its left
+    blobs += [s for s in stats[1:count] if s[2] >= 5 and s[2] >= 2 * s[3] and top <= s[1] + s[3] / 2 <= bottom
+              and left - 2 * (bottom - top) <= s[0] + s[2] <= left]
+    return (min(int(s[0]) for s in blobs), top, max(int(s[0] + s[2]) for s in blobs), bottom)
 
 
 def _pieces(boxes, tables: list[TableCells], ink, lines) -> list[Piece]:
@@ -431,8 +435,12 @@ def read_page(image, first_table: int = 0) -> PageText:
     rgb = cv2.cvtColor(page, cv2.COLOR_GRAY2RGB)
     # rules painted out before detection, so that text boxes do not run along them
     clean = rgb.copy()
-    clean[(horizontal | vertical) > 0] = 255
-    pieces = _pieces(detect(clean), tables, ink, np.asarray(horizontal | vertical, dtype=np.uint8))
+    rules = np.zeros_like(page)
+    for table in tables:   # only rules of tables: a large character's long stroke stays
+        x0, y0, x1, y1 = table.box
+        rules[y0:y1, x0:x1] = (horizontal | vertical)[y0:y1, x0:x1]
+    clean[rules > 0] = 255
+    pieces = _pieces(detect(clean), tables, ink, rules)
     texts = _recognise(clean, pieces)
     confidences: list[float] = []
     cell_parts: dict[tuple, list[tuple[tuple, str, float]]] = {}
