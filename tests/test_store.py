@@ -147,3 +147,32 @@ def test_an_archive_from_before_challenge_counts_gets_the_columns(tmp_path):
     archive.finish_run(run, challenge_renders=3, challenge_refused=2)
     assert archive.db.execute("SELECT challenge_renders, challenge_refused FROM crawl_runs WHERE id = ?",
                               [run]).fetchone() == (3, 2)
+
+
+def test_plain_raw_text_is_not_stored_twice_and_the_views_give_it_back(tmp_path):
+    """``raw`` is stored only where it is not the integer written plainly; the public view
+    shows it either way. An archive whose view is older is given the current view."""
+    import sqlite3
+
+    from archive import value_tables
+    from archive.statistics import Cell
+
+    conn = sqlite3.connect(tmp_path / "v.db")
+    conn.executescript(value_tables.SCHEMA)
+    conn.execute("CREATE VIEW applications AS SELECT v.report_id, v.row_code, v.value, v.raw FROM applications_values v")
+    value_tables.migrate(conn)
+    conn.executescript(value_tables.VIEWS)
+    interner = value_tables.Interner(conn)
+    fields = {"row_code": "1", "row_label": "一、本年新收政府信息公开申请数量"}
+    cells = [Cell("applications", {**fields, "applicant": "自然人"}, 12, "12", 0, 3, 2),
+             Cell("applications", {**fields, "applicant": "商业企业"}, 1832, "1,832", 0, 3, 3),
+             Cell("applications", {**fields, "applicant": "其他"}, None, "—", 0, 3, 4)]
+    conn.executemany("INSERT INTO applications_values VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     [value_tables.row("applications", 1, c, None, interner) for c in cells])
+    assert conn.execute("SELECT raw FROM applications_values ORDER BY source_col").fetchall() == [
+        (None,), ("1,832",), ("—",)]
+    assert conn.execute("SELECT applicant, value, raw FROM applications ORDER BY source_col").fetchall() == [
+        ("自然人", 12, "12"), ("商业企业", 1832, "1,832"), ("其他", None, "—")]
+    # the largest value table is clustered by report: no rowid, no separate report index
+    assert "WITHOUT ROWID" in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'applications_values'").fetchone()[0]
+    assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'applications_values_report'").fetchone()

@@ -130,7 +130,8 @@ async def report_page(datasette, request):
                        for i, rows in enumerate(document_tables(body, content_type)) if rows]
     statistics = []
     for title, table, row_keys, column_key in STATISTICS:
-        rows = await _rows(db, f"SELECT * FROM {table} WHERE report_id = ? ORDER BY rowid", [report_id])
+        rows = await _rows(db, f"SELECT * FROM {table} WHERE report_id = ? "
+                               "ORDER BY source_table, source_row, source_col", [report_id])
         if rows:
             columns, lines = _fold(rows, row_keys, column_key)
             statistics.append({"title": title, "table": table, "columns": columns, "lines": lines})
@@ -258,7 +259,7 @@ async def cell_page(datasette, request):
     if not given:
         raise NotFound(f"Name the cell: {', '.join(STAT_TABLES[table])}")
     where = " AND ".join(f"{f} = ?" for f in given)
-    cells = await _rows(db, f"SELECT * FROM {table} WHERE report_id = ? AND {where} ORDER BY rowid LIMIT 2",
+    cells = await _rows(db, f"SELECT * FROM {table} WHERE report_id = ? AND {where} LIMIT 2",
                         [report_id, *given.values()])
     if len(cells) != 1:
         raise NotFound("No such cell in this report" if not cells else "More than one cell matches: name them all")
