@@ -34,7 +34,8 @@ from archive.titles import is_report_title
 from archive.workers import Job, Outcome, ParsePool, parse_one
 
 logger = logging.getLogger(__name__)
-DERIVED_TABLES = ("reports", *map(value_tables.base, STAT_TABLES), "checks", "unaligned_rows", "section_spans",
+DERIVED_TABLES = ("reports", *map(value_tables.base, STAT_TABLES), "value_sources", "checks", "unaligned_rows",
+                  "section_spans",
                   "reports_fts",
                   "report_summary")
 

@@ -626,9 +626,10 @@ class Archive:
                         f"VALUES ({', '.join('?' * len(report))})", list(report.values()))
         for table in (*map(value_tables.base, STAT_TABLES), "checks", "unaligned_rows", "section_spans"):
             self.db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
-        document_id = self.interner.document(stats_digest)
+        self.db.execute("INSERT OR REPLACE INTO value_sources(report_id, document) VALUES (?, ?)",
+                        [report_id, self.interner.document(stats_digest)])
         for table in STAT_TABLES:
-            rows = [value_tables.row(table, report_id, cell, document_id, self.interner)
+            rows = [value_tables.row(table, report_id, cell, self.interner)
                     for cell in parsed.cells if cell.table == table]
             if rows:
                 self.db.conn.executemany(f"INSERT INTO {value_tables.base(table)} VALUES "

@@ -1,7 +1,8 @@
 """The four long tables of values (``active_disclosure``, ``applications``, ``reviews``,
 ``legacy_stats``), stored compactly: each is a view with the public name and columns over a
 base table (``applications_values`` …) whose labels and document digests are small integers
-(``labels``, ``value_documents``). A value row costs about 30 bytes instead of 140, and every
+(``labels``, ``value_documents``; the document once per report in ``value_sources``). A value
+row costs about 25 bytes instead of 140, and every
 value still shows its labels, ``raw``, ``document_sha256``, ``source_table/row/col`` and, when it
 was read by OCR from a scan, its ``confidence`` (NULL otherwise). ``raw`` is stored only where it
 is not the integer value written plainly (most cells print '0'); the view gives it back.
@@ -29,11 +30,15 @@ def _label_columns(table: str) -> list[str]:
     return [c for c in STAT_TABLES[table] if c not in KEPT_AS_TEXT]
 
 
-# The largest base table is stored clustered by report (WITHOUT ROWID, keyed by the report,
-# the row, the column and the cell): no rowid and no separate report index, about 2 kB less a
-# report. Its key is unique by construction: one value per cell and column. Archives made
-# before keep their rowid table and its index; both read the same.
-CLUSTERED = {"applications": ("report_id", "row_code", "applicant", "source_table", "source_row", "source_col")}
+# The base tables of the national template are stored clustered by report (WITHOUT ROWID,
+# keyed by the report, the value's labels and its cell): no rowid and no separate report
+# index, about 2 kB less a report. The key is unique by construction (one value per cell and
+# labels) and its labels come from the template's data, never NULL. Archives made before keep
+# their rowid tables and indexes; both read the same. (legacy_stats may have no unit.)
+CLUSTERED = {"applications": ("report_id", "row_code", "applicant", "source_table", "source_row", "source_col"),
+             "active_disclosure": ("report_id", "item", "content", "metric", "source_table", "source_row",
+                                   "source_col"),
+             "reviews": ("report_id", "proceeding", "result", "source_table", "source_row", "source_col")}
 
 
 def _base_schema(table: str) -> str:
@@ -58,7 +63,8 @@ def _view(table: str) -> str:
     picks += ["v.value", "coalesce(v.raw, CAST(v.value AS TEXT)) AS raw", "d.sha256 AS document_sha256",
               "v.source_table", "v.source_row", "v.source_col", "v.confidence"]
     return (f"CREATE VIEW IF NOT EXISTS {table} AS SELECT {', '.join(picks)} FROM {base(table)} v "
-            f"{' '.join(joins)} LEFT JOIN value_documents d ON d.id = v.document;\n")
+            f"{' '.join(joins)} LEFT JOIN value_sources s ON s.report_id = v.report_id "
+            f"LEFT JOIN value_documents d ON d.id = coalesce(v.document, s.document);\n")
 
 
 def stored_raw(value, raw: str | None) -> str | None:
@@ -76,6 +82,7 @@ def stored_raw(value, raw: str | None) -> str | None:
 
 SCHEMA = ("CREATE TABLE IF NOT EXISTS labels (id INTEGER PRIMARY KEY, text TEXT UNIQUE NOT NULL);\n"
           "CREATE TABLE IF NOT EXISTS value_documents (id INTEGER PRIMARY KEY, sha256 TEXT UNIQUE NOT NULL);\n"
+          "CREATE TABLE IF NOT EXISTS value_sources (report_id INTEGER PRIMARY KEY, document INTEGER);\n"
           + "".join(_base_schema(t) for t in STAT_TABLES)
           + "CREATE INDEX IF NOT EXISTS reviews_values_result ON reviews_values(result, value);\n"
           + "CREATE INDEX IF NOT EXISTS applications_values_code ON applications_values(row_code, applicant);\n")
@@ -137,9 +144,11 @@ class Interner:
         self.ids.clear()
 
 
-def row(table: str, report_id: int, cell, document_id: int | None, interner: Interner) -> tuple:
-    """One value of a parsed report as a row of the table's base table."""
+def row(table: str, report_id: int, cell, interner: Interner) -> tuple:
+    """One value of a parsed report as a row of the table's base table. The document its
+    values were read from is stored once per report (``value_sources``), so the row's own
+    ``document`` is NULL (archives from before keep theirs; the views read either)."""
     labels = [cell.fields.get(c) if c in KEPT_AS_TEXT else interner.label(cell.fields.get(c))
               for c in STAT_TABLES[table]]
-    return (report_id, *labels, cell.value, stored_raw(cell.value, cell.raw), document_id, cell.source_table,
+    return (report_id, *labels, cell.value, stored_raw(cell.value, cell.raw), None, cell.source_table,
             cell.source_row, cell.source_col, getattr(cell, "confidence", None))

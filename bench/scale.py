@@ -123,7 +123,7 @@ def build(db: Path, n: int, seed: int = 1) -> dict:
 # the copy's number, OFF its id offset). A copy is the same report on another portal.
 COPIED = ["report_keys", "reports", "report_urls", "report_documents", "section_spans", "checks",
           "active_disclosure_values", "applications_values", "reviews_values", "legacy_stats_values",
-          "report_summary", "fetched_reports"]
+          "value_sources", "report_summary", "fetched_reports"]
 
 
 def _copy_expression(table: str, column: str) -> str:

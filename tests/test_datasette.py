@@ -437,3 +437,18 @@ def test_report_page_compares_the_agency_year_on_year(datasette_url, crawled):
     assert new == ["—" if expected[y] is None else str(expected[y]) for y in years]
     bars = tree.xpath("//svg[@class='nianbao-chart']//*[@data-series='new_requests']/@data-year")
     assert [int(y) for y in bars] == [y for y in years if expected[y] is not None]
+
+
+def test_big_tables_open_on_what_their_indexes_serve(datasette_url, crawled):
+    """report_summary opens with the most requests first (served by its (year, new_requests)
+    index, no sort of a whole year), and a full-text search of reports computes no facets by
+    default (a common word matches most of a million reports); a facet can still be asked for."""
+    page = get_json(f"{datasette_url}/archive/report_summary.json?year=2022&_shape=objects")
+    requests = [r["new_requests"] for r in page["rows"]]
+    assert requests and requests == sorted(requests, key=lambda v: (v is not None, v), reverse=True)
+    assert requests[0] == sql(crawled, "SELECT max(new_requests) FROM report_summary WHERE year = 2022")[0][0]
+    assert set(page["facet_results"]) == {"year", "province"}
+    search = get_json(f"{datasette_url}/archive/reports.json?_search=%E5%85%AC%E5%BC%80&_shape=objects")
+    assert search["rows"] and not search["facet_results"]
+    asked = get_json(f"{datasette_url}/archive/reports.json?_search=%E5%85%AC%E5%BC%80&_facet=year&_shape=objects")
+    assert set(asked["facet_results"]) == {"year"}

@@ -168,7 +168,7 @@ def test_plain_raw_text_is_not_stored_twice_and_the_views_give_it_back(tmp_path)
              Cell("applications", {**fields, "applicant": "商业企业"}, 1832, "1,832", 0, 3, 3),
              Cell("applications", {**fields, "applicant": "其他"}, None, "—", 0, 3, 4)]
     conn.executemany("INSERT INTO applications_values VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     [value_tables.row("applications", 1, c, None, interner) for c in cells])
+                     [value_tables.row("applications", 1, c, interner) for c in cells])
     assert conn.execute("SELECT raw FROM applications_values ORDER BY source_col").fetchall() == [
         (None,), ("1,832",), ("—",)]
     assert conn.execute("SELECT applicant, value, raw FROM applications ORDER BY source_col").fetchall() == [
