@@ -26,7 +26,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from archive.limits import before_ocr, check_grid, check_image, check_zip
-from archive.tables import Grid, GridCell, squeeze
+from archive.tables import Grid, GridCell, grid_lines, squeeze
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 UNREADABLE = ("doc", "wps", "xls")
@@ -162,10 +162,6 @@ def _docx_grid(tbl, index: int) -> Grid:
     width = max((c + 1 for _, c in slots), default=0)
     check_grid(len(trs), width)
     return Grid(index, [[slots.get((r, c)) for c in range(width)] for r in range(len(trs))])
-
-
-def grid_lines(grid: Grid) -> list[str]:
-    return [" | ".join(c.raw for c in grid.own_cells(r) if c.raw) for r in range(len(grid.rows))]
 
 
 def read_docx(body: bytes) -> Document:

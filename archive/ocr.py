@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
-from archive.tables import Grid, GridCell, squeeze
+from archive.tables import Grid, GridCell, grid_lines, squeeze
 
 
 @lru_cache(maxsize=1)
@@ -370,8 +370,6 @@ class PageText:
     confidences: list[float]
 
     def lines(self) -> list[str]:
-        from archive.formats import grid_lines
-
         out: list[str] = []
         for _, block in self.blocks:
             out += [line for line in grid_lines(block) if line] if isinstance(block, Grid) else [block]

@@ -159,3 +159,9 @@ def html_grids(tree: lxml.html.HtmlElement) -> list[Grid]:
     their inner tables are kept), in document order, expanded to a grid."""
     tables = [t for t in tree.iter("table") if t.find(".//table") is None]
     return [_expand(t, i) for i, t in enumerate(tables)]
+
+
+def grid_lines(grid: Grid) -> list[str]:
+    """A grid as text lines, one a row, its cells joined by `` | `` (how every reader lays a
+    table into a document's text)."""
+    return [" | ".join(c.raw for c in grid.own_cells(r) if c.raw) for r in range(len(grid.rows))]
