@@ -23,8 +23,10 @@ import io
 import logging
 import re
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from archive import ocr
 from archive.limits import before_ocr, check_grid, check_image, check_zip
 from archive.tables import Grid, GridCell, grid_lines, squeeze
 
@@ -305,11 +307,9 @@ def read_pdf(body: bytes) -> Document:
     import pdfplumber
 
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
-    lines: list[str] = []
+    pages: list = []   # each page's lines, or the PageText OCR made of it
     grids: list[Grid] = []
     notes: list[str] = []
-    scanned: list[int] = []
-    scores: list[tuple[float, int]] = []
     with pdfplumber.open(io.BytesIO(body)) as pdf:
         meta = {k: v for k, v in (pdf.metadata or {}).items() if isinstance(v, str)}
         scans = [i for i, page in enumerate(pdf.pages) if _is_scan(page)]
@@ -317,63 +317,57 @@ def read_pdf(body: bytes) -> Document:
         if len(allowed) < len(scans):
             notes.append(f"{len(scans) - len(allowed)} scanned page(s) after page {max(allowed) + 1 if allowed else 0} "
                          "not read: over the limit ocr_pages")
-        previous = None   # the page before, when it was OCRed (a row may run over the break)
-        for number, page in enumerate(pdf.pages):
-            if number in allowed:
-                page_text = _ocr_pdf_page(body, number, len(grids))
-                grids += page_text.grids
-                scanned.append(number)
-                if page_text.confidences:
-                    scores.append((sum(page_text.confidences), len(page_text.confidences)))
-                if previous is not None:
-                    from archive.ocr import join_broken_row
-                    join_broken_row(previous, page_text)
-                    lines += previous.lines()
-                previous = page_text
-                continue
-            if previous is not None:
-                lines += previous.lines()
-                previous = None
-            tables = page.find_tables()
-            boxes = [t.bbox for t in tables]
+        with _rendered_pages(body, allowed) as render:
+            for number, page in enumerate(pdf.pages):
+                if number in allowed:
+                    page_text = ocr.read_page(render(number), len(grids))
+                    grids += page_text.grids
+                    pages.append(page_text)
+                    continue
+                tables = page.find_tables()
+                boxes = [t.bbox for t in tables]
 
-            def outside(obj, boxes=boxes):
-                cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
-                return not any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
+                def outside(obj, boxes=boxes):
+                    cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+                    return not any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
 
-            items: list[tuple[float, list[str]]] = []
-            chars = _PageChars(page) if tables else None
-            for table in tables:
-                grid = _pdf_grid(page, table, len(grids), chars)
-                grids.append(grid)
-                items.append((table.bbox[1], [l for l in grid_lines(grid) if l]))
-            text_page = page.filter(lambda o: o.get("object_type") != "char" or outside(o))
-            for line in text_page.extract_text_lines():
-                items.append((line["top"], [line["text"].strip()]))
-            for _, block in sorted(items, key=lambda pair: pair[0]):
-                lines += [l for l in block if l]
-        if previous is not None:
-            lines += previous.lines()
-    confidence = round(sum(s for s, _ in scores) / sum(n for _, n in scores), 4) if scores else None
-    return Document(_title_from(lines), lines, grids, meta, ocr_pages=len(scanned),
-                    ocr_confidence=confidence, notes=notes)
+                items: list[tuple[float, list[str]]] = []
+                chars = _PageChars(page) if tables else None
+                for table in tables:
+                    grid = _pdf_grid(page, table, len(grids), chars)
+                    grids.append(grid)
+                    items.append((table.bbox[1], [l for l in grid_lines(grid) if l]))
+                text_page = page.filter(lambda o: o.get("object_type") != "char" or outside(o))
+                for line in text_page.extract_text_lines():
+                    items.append((line["top"], [line["text"].strip()]))
+                pages.append([l for _, block in sorted(items, key=lambda pair: pair[0]) for l in block if l])
+    lines = ocr.document_lines(pages)
+    return Document(_title_from(lines), lines, grids, meta, ocr_pages=len(allowed),
+                    ocr_confidence=ocr.mean_confidence(pages), notes=notes)
 
 
-def _ocr_pdf_page(body: bytes, number: int, first_table: int):
+@contextmanager
+def _rendered_pages(body: bytes, numbers: set[int]):
+    """``render(n)``: page n as a grey image at OCR's resolution (the PDF opened once, and
+    only when a page is to be OCRed)."""
+    if not numbers:
+        yield None
+        return
     import pypdfium2
 
-    from archive import ocr
-
     document = pypdfium2.PdfDocument(body)
-    try:
+    scale = ocr.settings()["dpi"] / 72
+
+    def render(number: int):
         page = document[number]
-        scale = ocr.settings()["dpi"] / 72
         width, height = page.get_size()
         check_image(int(width * scale), int(height * scale))
-        image = page.render(scale=scale, grayscale=True).to_numpy()
+        return page.render(scale=scale, grayscale=True).to_numpy()
+
+    try:
+        yield render
     finally:
         document.close()
-    return ocr.read_page(image, first_table)
 
 
 # ------------------------------------------------------------------ images
@@ -387,13 +381,11 @@ def read_image(body: bytes) -> Document:
     import numpy
     from PIL import Image, ImageSequence
 
-    from archive import ocr
-
     with Image.open(io.BytesIO(body)) as image:
         check_image(*image.size)
         frames = sum(1 for _ in ImageSequence.Iterator(image))
         allowed = before_ocr(frames)
-        pages = []
+        pages, grids = [], []
         for index, frame in enumerate(ImageSequence.Iterator(image)):
             if index >= allowed:
                 break
@@ -401,12 +393,9 @@ def read_image(body: bytes) -> Document:
             if max(frame.size) > MAX_IMAGE_SIDE:
                 ratio = MAX_IMAGE_SIDE / max(frame.size)
                 frame = frame.resize((int(frame.width * ratio), int(frame.height * ratio)), Image.LANCZOS)
-            pages.append(ocr.read_page(numpy.asarray(frame), sum(len(p.grids) for p in pages)))
-    for before, after in zip(pages, pages[1:]):
-        ocr.join_broken_row(before, after)
+            pages.append(ocr.read_page(numpy.asarray(frame), len(grids)))
+            grids += pages[-1].grids
     notes = [f"{frames - allowed} image frame(s) not read: over the limit ocr_pages"] if frames > allowed else []
-    lines = [line for page in pages for line in page.lines()]
-    scores = [score for page in pages for score in page.confidences]
-    return Document(_title_from(lines), lines, [g for page in pages for g in page.grids], {},
-                    ocr_pages=len(pages), ocr_confidence=round(sum(scores) / len(scores), 4) if scores else None,
-                    notes=notes)
+    lines = ocr.document_lines(pages)
+    return Document(_title_from(lines), lines, grids, {}, ocr_pages=len(pages),
+                    ocr_confidence=ocr.mean_confidence(pages), notes=notes)

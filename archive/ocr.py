@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
+from archive.alignment import numbering
 from archive.tables import Grid, GridCell, grid_lines, squeeze
 
 
@@ -46,15 +47,6 @@ def _engine():
 
     logging.getLogger("RapidOCR").setLevel(logging.WARNING)
     return RapidOCR()
-
-
-def available() -> bool:
-    try:
-        import cv2  # noqa: F401
-        import rapidocr_onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 # ------------------------------------------------------------------ page geometry
@@ -376,9 +368,6 @@ class PageText:
         return out
 
 
-NUMBERED = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[)）、.．]")
-
-
 def _shape(row: list) -> list[tuple[int, int]]:
     """A row's cells as (start column, span), each source cell once."""
     out, seen = [], set()
@@ -401,7 +390,7 @@ def join_broken_row(before: PageText, after: PageText) -> bool:
             and last.width == first.width and _shape(last.rows[-1]) == _shape(first.rows[0])):
         return False
     head = next((c.text for c in first.rows[0] if c is not None and c.text), "")
-    if not head or NUMBERED.match(head):
+    if not head or numbering(head):
         return False
     tail_row, continued = last.rows[-1], first.rows[0]
     joined = []
@@ -417,6 +406,22 @@ def join_broken_row(before: PageText, after: PageText) -> bool:
     if not first.rows:
         after.blocks.pop(0)
     return True
+
+
+def document_lines(pages: list) -> list[str]:
+    """A document's lines, page after page: a page is its lines (read as text) or the
+    :class:`PageText` OCR made of it. A table row broken between two OCRed pages is joined
+    first."""
+    for before, after in zip(pages, pages[1:]):
+        if isinstance(before, PageText) and isinstance(after, PageText):
+            join_broken_row(before, after)
+    return [line for page in pages for line in (page.lines() if isinstance(page, PageText) else page)]
+
+
+def mean_confidence(pages: list) -> float | None:
+    """OCR's mean recognition score over the OCRed pages (None when none was)."""
+    scores = [score for page in pages if isinstance(page, PageText) for score in page.confidences]
+    return round(sum(scores) / len(scores), 4) if scores else None
 
 
 def read_page(image, first_table: int = 0) -> PageText:
@@ -485,34 +490,29 @@ def read_page(image, first_table: int = 0) -> PageText:
     return PageText(blocks, grids, angle, confidences)
 
 
-def _reading_order(parts: list[tuple[tuple, str, float]]) -> list[tuple[tuple, str, float]]:
-    """The parts of a cell line by line (middles within half a line height), each line
-    left to right."""
-    lines: list[list[tuple[tuple, str, float]]] = []
-    for part in sorted(parts, key=lambda p: (p[0][1] + p[0][3]) / 2):
-        middle, height = (part[0][1] + part[0][3]) / 2, part[0][3] - part[0][1]
-        if lines and abs(middle - (lines[-1][0][0][1] + lines[-1][0][0][3]) / 2) < 0.5 * height:
-            lines[-1].append(part)
-        else:
-            lines.append([part])
-    return [part for line in lines for part in sorted(line, key=lambda p: p[0][0])]
-
-
-def _text_lines(parts: list[tuple[tuple, str, float]]) -> list[tuple[float, str]]:
-    """Boxes outside tables → lines: boxes whose vertical middles overlap are one line,
-    read left to right (a wide gap kept as a space)."""
+def _line_groups(parts: list[tuple[tuple, str, float]]) -> list[list[tuple[tuple, str, float]]]:
+    """Recognised parts (box, text, score) as text lines, top to bottom, each left to right:
+    a part whose vertical middle lies within the previous part's box is on its line."""
     lines: list[list[tuple[tuple, str, float]]] = []
     for part in sorted(parts, key=lambda p: (p[0][1] + p[0][3]) / 2):
         middle = (part[0][1] + part[0][3]) / 2
-        if lines:
-            last = lines[-1][-1][0]
-            if last[1] <= middle <= last[3]:
-                lines[-1].append(part)
-                continue
-        lines.append([part])
+        if lines and lines[-1][-1][0][1] <= middle <= lines[-1][-1][0][3]:
+            lines[-1].append(part)
+        else:
+            lines.append([part])
+    return [sorted(line, key=lambda p: p[0][0]) for line in lines]
+
+
+def _reading_order(parts: list[tuple[tuple, str, float]]) -> list[tuple[tuple, str, float]]:
+    """The parts of a cell in reading order."""
+    return [part for line in _line_groups(parts) for part in line]
+
+
+def _text_lines(parts: list[tuple[tuple, str, float]]) -> list[tuple[float, str]]:
+    """Boxes outside tables → (top, text) lines, a wide gap kept as a space."""
+    lines = _line_groups(parts)
     out = []
     for line in lines:
-        line.sort(key=lambda p: p[0][0])
         text = line[0][1]
         height = max(p[0][3] - p[0][1] for p in line)
         for previous, part in zip(line, line[1:]):

@@ -48,7 +48,7 @@ def test_crawler_uses_storage_but_never_parsing(path):
 PARSING = {"archive.parse", "archive.stage", "archive.workers", "archive.ingest", "archive.bundle",
            "archive.statistics", "archive.alignment", "archive.legacy_stats", "archive.flat_tables", "archive.check",
            "archive.metadata",
-           "archive.clean", "archive.formats", "archive.convert", "archive.sections"}
+           "archive.clean", "archive.formats", "archive.ocr", "archive.convert", "archive.sections"}
 
 
 @pytest.mark.parametrize("path", modules("archive/datasette_plugin"), ids=lambda p: str(p.relative_to(ROOT)))
