@@ -37,17 +37,23 @@ def simplified(text: str) -> str:
     return _t2s().convert(text or "")
 
 
+PAIRS = re.compile(r"(?=(..))", re.DOTALL)   # every overlapping pair of characters
+
+
 def _bigrams(run: str) -> list[str]:
     if len(run) == 1:
         return [run]
-    return [run[i:i + 2] for i in range(len(run) - 1)]
+    return PAIRS.findall(run)
 
 
 def index_text(text: str) -> str:
     """The form a text is indexed in: Simplified, Chinese runs as bigrams."""
     words = []
     for token in TOKEN.findall(simplified(text)):
-        words.extend(_bigrams(token) if CJK_RUN.fullmatch(token) else [token.lower()])
+        if token[0] >= "\u3400":   # a run of Chinese (TOKEN's other tokens are ASCII letters and digits)
+            words.extend(_bigrams(token))
+        else:
+            words.append(token.lower())
     return " ".join(words)
 
 

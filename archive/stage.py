@@ -3,9 +3,9 @@
 The crawl only keeps what it fetched (``fetched_reports``: a report page and its
 attachments, by sha256). This stage parses every fetched report that has not been
 parsed with the current :data:`archive.parse.PARSER_VERSION`, one document per job in
-the worker pool, then combines each report's documents and stores it in one
-transaction, in the order the reports were fetched (so report ids and URLs come out the
-same however many workers run).
+the worker pool, then combines each report's documents and stores the reports in the
+order they were fetched (so report ids and URLs come out the same however many workers
+run), a batch at a time (:class:`StoreInBatches`).
 
 A document over a limit, or one that breaks the parser, is recorded in
 ``document_parses`` with the limit it hit; its report still gets a row with what the
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from typing import Iterator
 
@@ -29,7 +30,7 @@ from archive.limits import Limits
 from archive.metadata import parse_title, template_for_year
 from archive.parse import PARSER_VERSION, ParsedReport, report_key
 from archive import value_tables
-from archive.store import STAT_TABLES, Archive, StoredDocument
+from archive.store import STAT_TABLES, Archive, ParseResult, Saved, StoredDocument
 from archive.titles import is_report_title
 from archive.workers import Job, Outcome, ParsePool, parse_one
 
@@ -52,9 +53,8 @@ def listing_part(doc: dict, outcome: Outcome, link_text: str | None) -> ParsedRe
                         text="", checks=[check], notes=[check.detail])
 
 
-def settle(archive: Archive, fetched: dict, outcomes: list[Outcome]) -> str:
-    """Combine one fetched report's parsed documents and store the result; returns
-    new | changed | unchanged | not-report | failed (every document failed)."""
+def settle(fetched: dict, outcomes: list[Outcome]) -> ParseResult:
+    """Combine one fetched report's parsed documents into what is to be stored."""
     docs, link_text = fetched["documents"], fetched["link_text"]
     parts = [o.parsed if o.status == "ok" else listing_part(d, o, link_text) for d, o in zip(docs, outcomes)]
     failed = [o for o in outcomes if o.status != "ok"]
@@ -77,14 +77,44 @@ def settle(archive: Archive, fetched: dict, outcomes: list[Outcome]) -> str:
     if len(failed) < len(outcomes) and parsed.title and not is_report_title(parsed.title) \
             and not is_report_title(link_text or ""):
         logger.info("not a report after all: %s (%s)", fetched["url"], parsed.title)
-        archive.store_parse(fetched, PARSER_VERSION, "not-report", parses, page_kind("not-report"))
-        return "not-report"
+        return ParseResult(fetched, "not-report", parses, page_kind("not-report"))
     if failed and not any(c.name == "parse_failed" for c in parsed.checks):
         parsed.checks.append(next(c for p in parts for c in p.checks if c.name == "parse_failed"))
     stored = [StoredDocument(d["sha256"], d["url"], d["role"]) for d in docs]
-    saved = archive.store_parse(fetched, PARSER_VERSION, "report", parses, page_kind("report"),
-                                parsed, stored, text_from, stats_from)
-    return "failed" if len(failed) == len(outcomes) else saved.status
+    return ParseResult(fetched, "report", parses, page_kind("report"), parsed, stored, text_from, stats_from)
+
+
+def counted_as(result: ParseResult, saved: Saved | None) -> str:
+    """new | changed | unchanged | not-report | failed (every document failed)."""
+    if result.outcome == "not-report":
+        return "not-report"
+    if all(p["status"] != "ok" for p in result.parses):
+        return "failed"
+    return saved.status
+
+
+class StoreInBatches:
+    """Settled reports stored together: every ``reports`` reports, or once the oldest has
+    waited ``seconds`` (so a report is readable soon after it is parsed), in one transaction
+    with a few statements a table (:meth:`Archive.store_parses`)."""
+
+    def __init__(self, archive: Archive, counts: Counter, reports: int = 200, seconds: float = 1.0):
+        self.archive, self.counts, self.reports, self.seconds = archive, counts, reports, seconds
+        self.pending: list[ParseResult] = []
+        self.since = 0.0
+
+    def add(self, result: ParseResult) -> None:
+        if not self.pending:
+            self.since = time.monotonic()
+        self.pending.append(result)
+        if len(self.pending) >= self.reports or time.monotonic() - self.since >= self.seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            for result, saved in zip(self.pending, self.archive.store_parses(self.pending, PARSER_VERSION)):
+                self.counts[counted_as(result, saved)] += 1
+            self.pending = []
 
 
 def _jobs(archive: Archive, fetched_reports: list[dict]) -> Iterator[Job]:
@@ -97,10 +127,11 @@ def _jobs(archive: Archive, fetched_reports: list[dict]) -> Iterator[Job]:
 
 def parse_fetched(archive: Archive, *, workers: int = 0, limits: Limits = Limits(),
                   everything: bool = False, urls: list[str] | None = None,
-                  pool: ParsePool | None = None, refresh: bool = True) -> Counter:
+                  pool: ParsePool | None = None, refresh: bool = True, batch: int = 200) -> Counter:
     """Parse what needs parsing; returns counts of outcomes (new, changed, unchanged,
     not-report, failed) and of ``documents``, ``failed_documents`` and ``limits_hit``.
-    With ``refresh``, the rollups are rebuilt when anything was stored."""
+    Reports are stored ``batch`` at a time. With ``refresh``, the rollups are rebuilt
+    when anything was stored."""
     if everything:
         archive.clear_derived(DERIVED_TABLES)
     todo = archive.fetched_reports_to_parse(PARSER_VERSION, everything=everything, urls=urls)
@@ -111,6 +142,7 @@ def parse_fetched(archive: Archive, *, workers: int = 0, limits: Limits = Limits
         return counts
     results: dict[int, dict[int, Outcome]] = {}
     stored = 0
+    writer = StoreInBatches(archive, counts, reports=batch)
 
     def outcomes() -> Iterator[Outcome]:
         jobs = _jobs(archive, todo)
@@ -122,19 +154,22 @@ def parse_fetched(archive: Archive, *, workers: int = 0, limits: Limits = Limits
             with ParsePool(workers, limits) as own_pool:
                 yield from own_pool.run(jobs)
 
-    for outcome in outcomes():
-        i, j = outcome.key
-        results.setdefault(i, {})[j] = outcome
-        counts["documents"] += 1
-        if outcome.status != "ok":
-            counts["failed_documents"] += 1
-            counts["limits_hit"] += outcome.status == "limit"
-            logger.warning("could not parse %s: %s %s", todo[i]["documents"][j]["url"],
-                           outcome.limit_hit or "", outcome.detail)
-        while stored < len(todo) and len(results.get(stored, {})) == len(todo[stored]["documents"]):
-            done = results.pop(stored)
-            counts[settle(archive, todo[stored], [done[k] for k in sorted(done)])] += 1
-            stored += 1
+    try:
+        for outcome in outcomes():
+            i, j = outcome.key
+            results.setdefault(i, {})[j] = outcome
+            counts["documents"] += 1
+            if outcome.status != "ok":
+                counts["failed_documents"] += 1
+                counts["limits_hit"] += outcome.status == "limit"
+                logger.warning("could not parse %s: %s %s", todo[i]["documents"][j]["url"],
+                               outcome.limit_hit or "", outcome.detail)
+            while stored < len(todo) and len(results.get(stored, {})) == len(todo[stored]["documents"]):
+                done = results.pop(stored)
+                writer.add(settle(todo[stored], [done[k] for k in sorted(done)]))
+                stored += 1
+    finally:  # what was parsed is stored, even when the run stops early
+        writer.flush()
     if refresh:
         archive.refresh_rollups()
     return counts

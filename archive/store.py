@@ -212,6 +212,33 @@ class Saved:
     status: str  # "new" | "changed" | "unchanged"
 
 
+REPORT_COLUMNS = ("id", "url", "title", "agency", "year", "publisher", "published_date", "template",
+                  "source_format", "text", "text_simplified", "portal", "list_title", "document_sha256",
+                  "fetched_at", "parse_notes", "template_confidence", "template_reason", "title_source",
+                  "agency_source", "year_source")
+
+
+@dataclass
+class ParseResult:
+    """What one fetched report's parse produced, to store: each document's parse record
+    (``parses``), its pages' kinds and errors (``pages``) and, when it is a report, the
+    combined report read from ``documents`` (its text from ``text_from``, its statistics
+    from ``stats_from``). ``outcome`` is report | not-report."""
+    fetched: dict
+    outcome: str
+    parses: list[dict]
+    pages: list[dict]
+    parsed: object = None
+    documents: list[StoredDocument] | None = None
+    text_from: int = 0
+    stats_from: int = 0
+
+
+def _chunks(items: list, size: int = 500):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
 def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -243,6 +270,7 @@ class Archive:
                 conn.execute("PRAGMA main.journal_mode=WAL")
                 conn.execute("PRAGMA raw.journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA cache_size=-131072")
             conn.executescript(SCHEMA)
             conn.executescript(RAW_SCHEMA)
             self._sections_as_spans()
@@ -540,113 +568,161 @@ class Archive:
                             [now(), *counts.values(), parse_run])
 
     # -- reports -----------------------------------------------------------
-    def _report_id(self, key: str) -> int:
-        self.db.execute("INSERT OR IGNORE INTO report_keys(key) VALUES (?)", [key])
-        return self.db.execute("SELECT id FROM report_keys WHERE key = ?", [key]).fetchone()[0]
+    def _report_ids(self, keys: list[str]) -> dict[str, int]:
+        """The stable id of each report key, made for keys never seen."""
+        found: dict[str, int] = {}
+        for chunk in _chunks(keys):
+            found.update((key, rid) for rid, key in self.db.execute(
+                f"SELECT id, key FROM report_keys WHERE key IN ({', '.join('?' * len(chunk))})", chunk))
+        new = [key for key in dict.fromkeys(keys) if key not in found]
+        if new:
+            self.db.conn.executemany("INSERT INTO report_keys(key) VALUES (?)", [(key,) for key in new])
+            for chunk in _chunks(new):
+                found.update((key, rid) for rid, key in self.db.execute(
+                    f"SELECT id, key FROM report_keys WHERE key IN ({', '.join('?' * len(chunk))})", chunk))
+        return found
 
     def store_parse(self, fetched: dict, parser_version: str, outcome: str, parses: list[dict],
                     pages: list[dict], parsed=None, documents: list[StoredDocument] | None = None,
                     text_from: int = 0, stats_from: int = 0) -> Saved | None:
-        """Everything one fetched report's parse produced, in one transaction: each document's
-        parse record, its pages' kinds and errors, the report (when it is one) and the
-        fetched report's parser version. Returns the saved report, or None."""
+        """One fetched report's parse (see :meth:`store_parses`); returns the saved report, or None."""
+        return self.store_parses([ParseResult(fetched, outcome, parses, pages, parsed, documents, text_from,
+                                              stats_from)], parser_version)[0]
+
+    def store_parses(self, results: list[ParseResult], parser_version: str) -> list[Saved | None]:
+        """Everything a batch of fetched reports' parses produced, in one transaction, with the
+        same outcome as storing them one by one in order: each document's parse record, its
+        pages' kinds and errors, the report (when it is one) and the fetched report's parser
+        version. A batch costs a few statements a table, not a few a report (the parse stage
+        stores what its workers finished every few hundred reports or second). Returns each
+        result's saved report, or None."""
         with self.transaction():
-            saved = None
-            if parsed is not None:
-                saved = self._save_report(parsed, documents, fetched["portal"], fetched["link_text"],
-                                          text_from, stats_from)
-                outcome = saved.status
-            for record in parses:
-                self.db.execute(
-                    "INSERT OR REPLACE INTO document_parses(sha256, parser_version, url, source_format, "
-                    "status, limit_hit, detail, seconds, parsed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [record["sha256"], parser_version, record["url"], record.get("source_format"),
-                     record["status"], record.get("limit_hit"), record.get("detail"),
-                     record.get("seconds"), now()])
-            for page in pages:
-                self.db.execute("UPDATE pages SET kind = ?, error = ?, report_url = ? WHERE url = ?",
-                                [page["kind"], page.get("error"), fetched["url"], page["url"]])
-            self.db.execute(
+            saved = self._save_reports([r for r in results if r.parsed is not None])
+            out = [saved.get(id(r)) for r in results]
+            now_ = now()
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO document_parses(sha256, parser_version, url, source_format, "
+                "status, limit_hit, detail, seconds, parsed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(p["sha256"], parser_version, p["url"], p.get("source_format"), p["status"], p.get("limit_hit"),
+                  p.get("detail"), p.get("seconds"), now_) for r in results for p in r.parses])
+            self.db.conn.executemany(
+                "UPDATE pages SET kind = ?, error = ?, report_url = ? WHERE url = ?",
+                [(page["kind"], page.get("error"), r.fetched["url"], page["url"]) for r in results for page in r.pages])
+            self.db.conn.executemany(
                 "UPDATE fetched_reports SET parser_version = ?, parsed_at = ?, outcome = ?, report_id = ? "
-                "WHERE url = ?", [parser_version, now(), outcome, saved.report_id if saved else None,
-                                  fetched["url"]])
+                "WHERE url = ?", [(parser_version, now_, s.status if s else r.outcome, s.report_id if s else None,
+                                   r.fetched["url"]) for r, s in zip(results, out)])
+        return out
+
+    def _save_reports(self, results: list[ParseResult]) -> dict[int, Saved]:
+        """Store parsed reports, each read from its documents (the linked page first, then its
+        attachments), under its report (found by ``parsed.key``). A report whose documents
+        changed keeps the old version in ``report_documents`` (is_current = 0). A report that
+        comes twice in a batch is stored in a second pass, after the first."""
+        saved: dict[int, Saved] = {}
+        while results:
+            keys, now_batch, later = set(), [], []
+            for r in results:
+                (later if r.parsed.key in keys else now_batch).append(r)
+                keys.add(r.parsed.key)
+            saved.update(self._save_distinct(now_batch))
+            results = later
         return saved
 
-    def _save_report(self, parsed, documents: list[StoredDocument], portal: str | None,
-                     list_title: str | None = None, text_from: int = 0, stats_from: int = 0) -> Saved:
-        """Store a parsed report, read from ``documents`` (the linked page first, then its
-        attachments), under its report (found by ``parsed.key``). A report whose documents
-        changed keeps the old version in ``report_documents`` (is_current = 0)."""
-        report_id = self._report_id(parsed.key)
-        version = version_of(documents)
-        current = self.db.execute(
-            "SELECT version FROM report_documents WHERE report_id = ? AND is_current = 1",
-            [report_id]).fetchone()
-        known = self.db.execute("SELECT 1 FROM report_documents WHERE report_id = ? AND version = ?",
-                                [report_id, version]).fetchone()
-        status = "new" if current is None else ("unchanged" if known else "changed")
-        if status == "changed":
-            self.db.execute("UPDATE report_documents SET is_current = 0 WHERE report_id = ?", [report_id])
-        if not known:
-            self._insert_many("report_documents", [
-                {"report_id": report_id, "version": version, "sha256": d.sha256, "url": d.url,
-                 "role": d.role, "fetched_at": now(), "is_current": 1} for d in documents])
+    def _save_distinct(self, results: list[ParseResult]) -> dict[int, Saved]:
+        ids = self._report_ids([r.parsed.key for r in results])
+        report_ids = [ids[r.parsed.key] for r in results]
+        versions: dict[int, set] = {}
+        current: dict[int, str] = {}
+        existing: dict[int, tuple] = {}
+        for chunk in _chunks(report_ids):
+            marks = ", ".join("?" * len(chunk))
+            for rid, version, is_current in self.db.execute(
+                    f"SELECT report_id, version, is_current FROM report_documents WHERE report_id IN ({marks})", chunk):
+                versions.setdefault(rid, set()).add(version)
+                if is_current:
+                    current[rid] = version
+            for row in self.db.execute(f"SELECT id, url, portal, list_title, title, agency, text FROM reports "
+                                       f"WHERE id IN ({marks})", chunk):
+                existing[row[0]] = row[1:]
+        saved, demoted, kept, urls, derived = {}, [], [], [], []
+        now_ = now()
+        for r, rid in zip(results, report_ids):
+            documents = r.documents
+            version = version_of(documents)
+            known = version in versions.get(rid, ())
+            status = "new" if rid not in current else ("unchanged" if known else "changed")
+            if status == "changed":
+                demoted.append((rid,))
+            if not known:
+                kept += [(rid, version, d.sha256, d.url, d.role, now_, 1) for d in documents]
+            urls += [(d.url, rid, d.role, now_, now_) for d in documents]
+            saved[id(r)] = Saved(rid, status)
+            if not (status == "unchanged" and current[rid] != version):  # an older version seen again
+                derived.append((r, rid))                                  # keeps the current one
+        self.db.conn.executemany("UPDATE report_documents SET is_current = 0 WHERE report_id = ?", demoted)
+        self.db.conn.executemany("INSERT INTO report_documents(report_id, version, sha256, url, role, fetched_at, "
+                                 "is_current) VALUES (?, ?, ?, ?, ?, ?, ?)", kept)
         self.db.conn.executemany(
             "INSERT INTO report_urls(url, report_id, role, first_seen, last_seen) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(url) DO UPDATE SET last_seen = excluded.last_seen, report_id = excluded.report_id",
-            [(d.url, report_id, d.role, now(), now()) for d in documents])
-        if status == "unchanged" and current[0] != version:
-            return Saved(report_id, status)  # an older version seen again: keep the current one
-        self._write_derived(report_id, parsed, documents[0].url, documents[text_from].sha256,
-                            documents[stats_from].sha256, portal, list_title)
-        return Saved(report_id, status)
+            "ON CONFLICT(url) DO UPDATE SET last_seen = excluded.last_seen, report_id = excluded.report_id", urls)
+        self._write_derived(derived, existing, now_)
+        return saved
 
-    def _write_derived(self, report_id, parsed, url, digest, stats_digest, portal, list_title) -> None:
-        existing = self.db.execute("SELECT url, portal, list_title, title, agency, text FROM reports WHERE id = ?",
-                                   [report_id]).fetchone()
-        if existing:  # the first URL a report was found under stays its URL
-            url, portal, list_title = existing[0], existing[1] or portal, existing[2] or list_title
-            # a contentless index forgets a row only when told what it indexed
-            self.db.execute("INSERT INTO reports_fts(reports_fts, rowid, title, agency, body) "
-                            "VALUES ('delete', ?, ?, ?, ?)", [report_id, *index_fields(*existing[3:])])
-        text_simplified = simplified(parsed.text)
-        report = {
-            "id": report_id, "url": url, "title": parsed.title, "agency": parsed.agency,
-            "year": parsed.year, "publisher": parsed.publisher,
-            "published_date": parsed.published_date, "template": parsed.template,
-            "source_format": parsed.source_format, "text": parsed.text,
-            "text_simplified": text_simplified if text_simplified != parsed.text else None,
-            "portal": portal, "list_title": list_title, "document_sha256": digest,
-            "fetched_at": now(), "parse_notes": "\n".join(parsed.notes) or None,
-            "template_confidence": getattr(parsed, "template_confidence", None),
-            "template_reason": getattr(parsed, "template_reason", None),
-            **{f"{name}_source": getattr(parsed, "sources", {}).get(name) for name in ("title", "agency", "year")},
-        }
-        self.db.execute(f"INSERT OR REPLACE INTO reports({', '.join(report)}) "
-                        f"VALUES ({', '.join('?' * len(report))})", list(report.values()))
+    def _write_derived(self, derived: list[tuple[ParseResult, int]], existing: dict[int, tuple], now_: str) -> None:
+        """The public rows of reports (their row, values, sections, checks, search entry and
+        summary), replacing what an earlier parse wrote."""
+        if not derived:
+            return
+        reports, forgotten, indexed, sources = [], [], [], []
+        values: dict[str, list[tuple]] = {table: [] for table in STAT_TABLES}
+        section_rows, unaligned, checks = [], [], []
+        for r, rid in derived:
+            parsed, documents = r.parsed, r.documents
+            url, portal, list_title = documents[0].url, r.fetched["portal"], r.fetched["link_text"]
+            stats_digest = documents[r.stats_from].sha256
+            if rid in existing:  # the first URL a report was found under stays its URL
+                old = existing[rid]
+                url, portal, list_title = old[0], old[1] or portal, old[2] or list_title
+                # a contentless index forgets a row only when told what it indexed
+                forgotten.append((rid, *index_fields(*old[3:])))
+            text_simplified = simplified(parsed.text)
+            sources_of = getattr(parsed, "sources", {})
+            reports.append((rid, url, parsed.title, parsed.agency, parsed.year, parsed.publisher,
+                            parsed.published_date, parsed.template, parsed.source_format, parsed.text,
+                            text_simplified if text_simplified != parsed.text else None, portal, list_title,
+                            documents[r.text_from].sha256, now_, "\n".join(parsed.notes) or None,
+                            getattr(parsed, "template_confidence", None), getattr(parsed, "template_reason", None),
+                            *(sources_of.get(name) for name in ("title", "agency", "year"))))
+            sources.append((rid, self.interner.document(stats_digest)))
+            for cell in parsed.cells:
+                values[cell.table].append(value_tables.row(cell.table, rid, cell, self.interner))
+            section_rows += [(rid, i, section.number, section.title, span["start"], span["length"], span["text"])
+                             for i, (section, span) in enumerate(zip(parsed.sections, spans(parsed.text, parsed.sections)))]
+            unaligned += [(rid, stats_digest, u.section, u.source_table, u.source_row, u.label, _json(list(u.cells)))
+                          for u in getattr(parsed, "unaligned", [])]
+            checks += [(rid, c.name, int(c.passed), c.detail) for c in parsed.checks]
+            indexed.append((rid, *index_fields(parsed.title, parsed.agency, parsed.text)))
+        conn = self.db.conn
+        conn.executemany("INSERT INTO reports_fts(reports_fts, rowid, title, agency, body) "
+                         "VALUES ('delete', ?, ?, ?, ?)", forgotten)
+        conn.executemany(f"INSERT OR REPLACE INTO reports({', '.join(REPORT_COLUMNS)}) "
+                         f"VALUES ({', '.join('?' * len(REPORT_COLUMNS))})", reports)
+        again = [(rid,) for _, rid in derived if rid in existing]
         for table in (*map(value_tables.base, STAT_TABLES), "checks", "unaligned_rows", "section_spans"):
-            self.db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
-        self.db.execute("INSERT OR REPLACE INTO value_sources(report_id, document) VALUES (?, ?)",
-                        [report_id, self.interner.document(stats_digest)])
-        for table in STAT_TABLES:
-            rows = [value_tables.row(table, report_id, cell, self.interner)
-                    for cell in parsed.cells if cell.table == table]
+            conn.executemany(f"DELETE FROM {table} WHERE report_id = ?", again)
+        conn.executemany("INSERT OR REPLACE INTO value_sources(report_id, document) VALUES (?, ?)", sources)
+        for table, rows in values.items():
             if rows:
-                self.db.conn.executemany(f"INSERT INTO {value_tables.base(table)} VALUES "
-                                         f"({', '.join('?' * len(rows[0]))})", rows)
-        self._insert_many("section_spans", [
-            {"report_id": report_id, "position": i, "number": section.number, "title": section.title,
-             **span} for i, (section, span) in enumerate(zip(parsed.sections, spans(parsed.text, parsed.sections)))])
-        self._insert_many("unaligned_rows", [
-            {"report_id": report_id, "document_sha256": stats_digest, "section": u.section,
-             "source_table": u.source_table, "source_row": u.source_row, "label": u.label,
-             "cells": _json(list(u.cells))} for u in getattr(parsed, "unaligned", [])])
-        self._insert_many("checks", [
-            {"report_id": report_id, "check_name": c.name, "passed": int(c.passed), "detail": c.detail}
-            for c in parsed.checks])
-        self.db.execute("INSERT INTO reports_fts(rowid, title, agency, body) VALUES (?, ?, ?, ?)",
-                        [report_id, *index_fields(parsed.title, parsed.agency, parsed.text)])
-        summaries.write_summary(self.db.conn, report_id)
+                conn.executemany(f"INSERT INTO {value_tables.base(table)} VALUES "
+                                 f"({', '.join('?' * len(rows[0]))})", rows)
+        conn.executemany("INSERT INTO section_spans(report_id, position, number, title, start, length, text) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?)", section_rows)
+        conn.executemany("INSERT INTO unaligned_rows(report_id, document_sha256, section, source_table, source_row, "
+                         "label, cells) VALUES (?, ?, ?, ?, ?, ?, ?)", unaligned)
+        conn.executemany("INSERT INTO checks(report_id, check_name, passed, detail) VALUES (?, ?, ?, ?)", checks)
+        conn.executemany("INSERT INTO reports_fts(rowid, title, agency, body) VALUES (?, ?, ?, ?)", indexed)
+        summaries.write_summaries(conn, [rid for _, rid in derived])
 
     def validator(self, url: str) -> tuple | None:
         """(etag, last_modified, sha256, content_type) of a page kept from an earlier run."""

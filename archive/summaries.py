@@ -5,7 +5,7 @@ canned query never aggregates the whole archive.
   and county from its 6-digit 行政区划代码 (first 2 digits province, first 4 city, all 6
   county); province names from ``archive/data/region_codes.json``.
 - ``report_summary`` (a table, one row per report, its headline numbers in 件): written with
-  the report, in the same transaction (:func:`write_summary`).
+  the report, in the same transaction (:func:`write_summaries`).
 - Rollups, rebuilt from ``report_summary`` and the value tables at the end of every parse
   run (:func:`refresh_rollups`): ``coverage`` (portals × years), ``refusal_reasons``
   (province × year × reason), ``year_totals`` (province × year), ``year_changes`` (an
@@ -89,11 +89,12 @@ SELECT p.name AS portal, p.region_code,
 FROM portals p LEFT JOIN province_codes pc ON pc.code = substr(p.region_code, 1, 2)"""
 
 
-def summary_select(one_report: bool = False) -> str:
-    """The definition of ``report_summary``: over the whole archive, or (``one_report``) for
-    the report whose id is the parameter ``:id``."""
-    only = "AND report_id = :id" if one_report else ""
-    where = "WHERE report_id = :id" if one_report else ""
+def summary_select(some_reports: bool = False) -> str:
+    """The definition of ``report_summary``: over the whole archive, or (``some_reports``)
+    for the reports whose ids are the parameter ``:ids`` (a JSON list)."""
+    among = "IN (SELECT value FROM json_each(:ids))"
+    only = f"AND report_id {among}" if some_reports else ""
+    where = f"WHERE report_id {among}" if some_reports else ""
     return f"""
 WITH a AS (
   SELECT report_id,
@@ -116,7 +117,7 @@ LEFT JOIN regions g ON g.portal = r.portal
 LEFT JOIN a ON a.report_id = r.id
 LEFT JOIN v ON v.report_id = r.id
 LEFT JOIN c ON c.report_id = r.id
-{"WHERE r.id = :id" if one_report else ""}"""
+{f"WHERE r.id {among}" if some_reports else ""}"""
 
 
 _NUMERIC = ", ".join(f"{name} INTEGER" for name in SUMMARY_NAMES)
@@ -263,11 +264,14 @@ def create(conn, template_rows: dict[str, str], proceedings: dict[str, str]) -> 
     conn.executescript(readers_view(template_rows, proceedings))
 
 
-def write_summary(conn, report_id: int) -> None:
-    """The report's row of ``report_summary``, from its rows just written."""
-    conn.execute("DELETE FROM report_summary WHERE report_id = ?", [report_id])
+def write_summaries(conn, report_ids: list[int]) -> None:
+    """The reports' rows of ``report_summary``, from their rows just written."""
+    if not report_ids:
+        return
+    ids = json.dumps(report_ids)
+    conn.execute("DELETE FROM report_summary WHERE report_id IN (SELECT value FROM json_each(?))", [ids])
     conn.execute(f"INSERT INTO report_summary ({', '.join(SUMMARY_COLUMNS)}) {summary_select(True)}",
-                 {"id": report_id})
+                 {"ids": ids})
 
 
 def refresh_regions(conn) -> None:

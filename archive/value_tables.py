@@ -75,7 +75,7 @@ def stored_raw(value, raw: str | None) -> str | None:
     >>> stored_raw(12, "12"), stored_raw(1832, "1,832"), stored_raw(None, "—"), stored_raw(0.5, "0.5")
     (None, '1,832', '—', '0.5')
     """
-    if isinstance(value, int) and not isinstance(value, bool) and raw == str(value):
+    if type(value) is int and raw == str(value):   # not a bool
         return None
     return raw
 
@@ -121,6 +121,7 @@ class Interner:
     def __init__(self, conn):
         self.conn = conn
         self.ids: dict[tuple[str, str], int] = {}
+        self.labels: dict[str, int] = {}    # the labels' ids again, looked up once a value
 
     def id(self, table: str, column: str, text: str | None) -> int | None:
         if text is None:
@@ -134,7 +135,10 @@ class Interner:
         return found
 
     def label(self, text: str | None) -> int | None:
-        return self.id("labels", "text", text)
+        found = self.labels.get(text)
+        if found is None and text is not None:
+            found = self.labels[text] = self.id("labels", "text", text)
+        return found
 
     def document(self, sha256: str | None) -> int | None:
         return self.id("value_documents", "sha256", sha256)
@@ -142,13 +146,19 @@ class Interner:
     def forget(self) -> None:
         """After a rollback the cached ids may name rows that were never kept."""
         self.ids.clear()
+        self.labels.clear()
+
+
+# Per table: each label column, and whether it is kept as text (True) or as a label id.
+_COLUMNS = {table: tuple((column, column in KEPT_AS_TEXT) for column in columns)
+            for table, columns in STAT_TABLES.items()}
 
 
 def row(table: str, report_id: int, cell, interner: Interner) -> tuple:
     """One value of a parsed report as a row of the table's base table. The document its
     values were read from is stored once per report (``value_sources``), so the row's own
     ``document`` is NULL (archives from before keep theirs; the views read either)."""
-    labels = [cell.fields.get(c) if c in KEPT_AS_TEXT else interner.label(cell.fields.get(c))
-              for c in STAT_TABLES[table]]
-    return (report_id, *labels, cell.value, stored_raw(cell.value, cell.raw), None, cell.source_table,
-            cell.source_row, cell.source_col, getattr(cell, "confidence", None))
+    fields, label = cell.fields, interner.label
+    labels = [fields.get(column) if as_text else label(fields.get(column)) for column, as_text in _COLUMNS[table]]
+    return (report_id, *labels, cell.value, stored_raw(cell.value, cell.raw), None, cell.source_table, cell.source_row, cell.source_col,
+            getattr(cell, "confidence", None))

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from archive.parse import PARSER_VERSION, report_key  # noqa: E402
 from archive.statistics import Cell  # noqa: E402
-from archive.store import Archive, StoredDocument, raw_path  # noqa: E402
+from archive.store import Archive, ParseResult, StoredDocument, raw_path  # noqa: E402
 from crawler.portals import Portal  # noqa: E402
 from tests.corpus.labelled import cases, parse_case  # noqa: E402
 
@@ -65,6 +65,21 @@ def portals(count: int) -> list[Portal]:
     return out
 
 
+_SCALED: dict[tuple[int, int], list[Cell]] = {}
+
+
+def scaled(parsed, factor: int) -> list[Cell]:
+    """The report's values times ``factor`` (printed as such), made once per report and factor."""
+    key = (id(parsed), factor)
+    if key not in _SCALED:
+        _SCALED[key] = [
+            Cell(c.table, c.fields, value, str(value) if c.raw == str(c.value) else c.raw, c.source_table,
+                 c.source_row, c.source_col)
+            for c in parsed.cells
+            for value in [c.value * factor if isinstance(c.value, (int, float)) else c.value]]
+    return _SCALED[key]
+
+
 def varied(parsed, body: bytes, i: int, portal: Portal, rng: random.Random):
     """One synthetic report: the base report under another agency, year and portal, every
     value scaled, and a raw document of its own."""
@@ -72,10 +87,8 @@ def varied(parsed, body: bytes, i: int, portal: Portal, rng: random.Random):
     agency = f"{portal.name}{DEPARTMENTS[(i // len(PROVINCES)) % len(DEPARTMENTS)]}"
     title = f"{agency}{year}年政府信息公开工作年度报告（{i}）"
     factor = rng.choice([0, 1, 1, 2, 3, 5, 8])
-    cells = [Cell(c.table, c.fields, (c.value * factor if isinstance(c.value, (int, float)) else c.value),
-                  c.raw, c.source_table, c.source_row, c.source_col) for c in parsed.cells]
     report = replace(parsed, key=report_key(title, ""), title=title, agency=agency, year=year,
-                     template="2021" if year >= 2021 else "2019", cells=cells)
+                     template="2021" if year >= 2021 else "2019", cells=scaled(parsed, factor))
     return report, body + f"<!-- nianbao scale {i} -->".encode()
 
 
@@ -92,6 +105,7 @@ def build(db: Path, n: int, seed: int = 1) -> dict:
     batch = 2000
     for start in range(0, n, batch):
         with archive.transaction():
+            results = []
             for i in range(start, min(n, start + batch)):
                 parsed, body, content_type = bases[i % len(bases)]
                 portal = fleet[i % len(fleet)]
@@ -104,10 +118,11 @@ def build(db: Path, n: int, seed: int = 1) -> dict:
                 fetched = {"url": url, "portal": portal.name, "link_text": report.title}
                 archive.save_fetched_report(url, portal.name, report.title,
                                             [{"url": url, "body": raw, "content_type": content_type}])
-                archive.store_parse(fetched, PARSER_VERSION, "report",
-                                    [{"sha256": digest, "url": url, "status": "ok", "source_format":
-                                      report.source_format}],
-                                    [{"url": url, "kind": "report"}], report, [StoredDocument(digest, url)])
+                results.append(ParseResult(
+                    fetched, "report", [{"sha256": digest, "url": url, "status": "ok",
+                                         "source_format": report.source_format}],
+                    [{"url": url, "kind": "report"}], report, [StoredDocument(digest, url)]))
+            archive.store_parses(results, PARSER_VERSION)
         print(f"  {min(n, start + batch):>9,} reports  {time.monotonic() - started:7.1f} s", flush=True)
     built = time.monotonic() - started
     archive.refresh_rollups()

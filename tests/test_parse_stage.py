@@ -8,6 +8,7 @@ from pathlib import Path
 from archive.ingest import ingest_report
 from archive.limits import Limits
 from archive.parse import PARSER_VERSION
+from archive.search import fts_query
 from archive.stage import parse_fetched
 from archive.store import Archive
 from archive.workers import Job, ParsePool
@@ -112,3 +113,68 @@ def test_inline_ingest_and_the_pool_store_the_same(tmp_path):
                 for t in ("applications", "reviews", "active_disclosure", "checks", "sections")] + \
                [archive.db.execute("SELECT id, url, title, agency, year, template, text FROM reports").fetchall()]
     assert rows(one) == rows(two)
+
+
+# columns that say when, not what: they differ between any two runs
+WHEN = {"fetched_at", "parsed_at", "first_seen", "last_seen", "seconds", "started", "finished", "raised_at"}
+
+
+def every_row(archive) -> dict[str, list[tuple]]:
+    """Every table's rows, ids included, timestamps left out; the contentless search index
+    by what it finds (its segments depend on how rows were inserted, not on what)."""
+    tables = [name for (name,) in archive.db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'reports_fts%' "
+        "AND name NOT LIKE 'sqlite_%'")]
+    out = {}
+    for table in tables:
+        columns = [c[1] for c in archive.db.execute(f"PRAGMA table_info({table})") if c[1] not in WHEN]
+        out[table] = sorted(archive.db.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall(), key=repr)
+    for term in ("国家秘密", "平潭", "行政复议", "上海"):
+        out[f"search {term}"] = [r for (r,) in archive.db.execute(
+            "SELECT rowid FROM reports_fts WHERE reports_fts MATCH ? ORDER BY rowid", [fts_query(term)])]
+    return out
+
+
+def test_reports_stored_in_batches_are_stored_as_one_by_one(tmp_path):
+    """A batch stores what storing its reports one at a time, in order, stores: the same
+    ids, versions, outcomes and rows, with a report twice in one batch (the same page
+    under two URLs), a page that is not a report, a changed report and a re-parse."""
+    pages = {name: (FIXTURES / name).read_bytes() for name in
+             ("pingtan_2021_report.html", "pingtan_2019_report.html", "shanghai_2019_report.html",
+              "trap_2014_workpoints_letter.html")}
+    one, many = Archive(tmp_path / "one.db"), Archive(tmp_path / "many.db")
+    for archive in (one, many):
+        for i, (name, body) in enumerate([*pages.items(), ("pingtan_2021_report.html", pages["pingtan_2021_report.html"])]):
+            fetched(archive, f"http://127.0.0.1/{i}/{name}", [page(f"http://127.0.0.1/{i}/{name}", body)], None)
+    runs = [parse_fetched(one, batch=1), parse_fetched(many, batch=50)]
+    assert runs[0] == runs[1] and runs[0]["new"] == 3 and runs[0]["unchanged"] == 1 and runs[0]["not-report"] == 1
+    assert every_row(one) == every_row(many)
+
+    changed = pages["pingtan_2021_report.html"].replace("一、总体情况".encode(), "一、总体情况（修订）".encode(), 1)
+    for archive in (one, many):
+        fetched(archive, "http://127.0.0.1/0/pingtan_2021_report.html",
+                [page("http://127.0.0.1/0/pingtan_2021_report.html", changed)], None)
+        fetched(archive, "http://127.0.0.1/9/again.html", [page("http://127.0.0.1/9/again.html", changed)], None)
+    runs = [parse_fetched(one, batch=1), parse_fetched(many, batch=50)]
+    assert runs[0] == runs[1] and runs[0]["changed"] == 1 and runs[0]["unchanged"] == 1
+    assert every_row(one) == every_row(many)
+    assert one.db.execute("SELECT count(*) FROM report_documents WHERE is_current = 0").fetchone()[0] == 1
+
+    # the old version seen again under another URL: the current one stays, values and all
+    # (beside a report in the same batch whose rows are written again)
+    before = every_row(many)
+    for archive in (one, many):
+        fetched(archive, "http://127.0.0.1/10/old.html",
+                [page("http://127.0.0.1/10/old.html", pages["pingtan_2021_report.html"])], None)
+        fetched(archive, "http://127.0.0.1/11/shanghai.html",
+                [page("http://127.0.0.1/11/shanghai.html", pages["shanghai_2019_report.html"])], None)
+    runs = [parse_fetched(one, batch=1), parse_fetched(many, batch=50)]
+    assert runs[0] == runs[1] == {"documents": 2, "unchanged": 2}
+    after = every_row(many)
+    assert after == every_row(one)
+    for table in ("reports", "applications_values", "checks", "report_summary", "section_spans"):
+        assert after[table] == before[table], table
+
+    runs = [parse_fetched(one, batch=1, everything=True), parse_fetched(many, batch=50, everything=True)]
+    assert runs[0] == runs[1]
+    assert every_row(one) == every_row(many)
