@@ -94,9 +94,10 @@ def counted_as(result: ParseResult, saved: Saved | None) -> str:
 
 
 class StoreInBatches:
-    """Settled reports stored together: every ``reports`` reports, or once the oldest has
-    waited ``seconds`` (so a report is readable soon after it is parsed), in one transaction
-    with a few statements a table (:meth:`Archive.store_parses`)."""
+    """Settled reports stored together, in one transaction with a few statements a table
+    (:meth:`Archive.store_parses`): every ``reports`` reports, when a report is added after
+    the oldest waited ``seconds`` (so a report is readable soon after it is parsed), and
+    at the end of the parse run."""
 
     def __init__(self, archive: Archive, counts: Counter, reports: int = 200, seconds: float = 1.0):
         self.archive, self.counts, self.reports, self.seconds = archive, counts, reports, seconds

@@ -6,8 +6,9 @@ Where data rests between the stages:
   fetched (``pages``, ``fetches``, ``crawl_runs``) and each report it fetched as a page with its
   attachments (``fetched_reports``): it never parses;
 - the parse stage (:mod:`archive.stage`) reads ``fetched_reports`` not yet parsed with the
-  current parser version, and writes the public tables (``reports`` and below), one
-  transaction per report, recording each document's parse in ``document_parses``.
+  current parser version, and writes the public tables (``reports`` and below) a batch of
+  reports per transaction (:meth:`Archive.store_parses`), recording each document's parse
+  in ``document_parses``.
 
 ``nianbao parse --all`` rebuilds every derived table from the kept documents, without the
 network. Every write is idempotent: storing the same document twice changes nothing.
@@ -254,7 +255,9 @@ def _summary_labels() -> tuple[dict[str, str], dict[str, str]]:
 
 class Archive:
     """One archive file. Writers use WAL with ``synchronous=NORMAL`` (a commit costs no
-    fsync) and one transaction per document or report; :meth:`close` checkpoints and returns
+    fsync), a 128 MiB page cache (the value tables' index pages stay in memory as they
+    grow) and one transaction per fetched document or per batch of parsed reports;
+    :meth:`close` checkpoints and returns
     the file to a plain rollback journal, so it can be served ``--immutable``."""
 
     def __init__(self, path, create: bool = True):
