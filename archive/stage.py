@@ -95,9 +95,9 @@ def counted_as(result: ParseResult, saved: Saved | None) -> str:
 
 class StoreInBatches:
     """Settled reports stored together, in one transaction with a few statements a table
-    (:meth:`Archive.store_parses`): every ``reports`` reports, when a report is added after
-    the oldest waited ``seconds`` (so a report is readable soon after it is parsed), and
-    at the end of the parse run."""
+    (:meth:`Archive.store_parses`): every ``reports`` reports, as soon as a document is
+    parsed after the oldest waited ``seconds`` (so a report is readable soon after it is
+    parsed), and at the end of the parse run."""
 
     def __init__(self, archive: Archive, counts: Counter, reports: int = 200, seconds: float = 1.0):
         self.archive, self.counts, self.reports, self.seconds = archive, counts, reports, seconds
@@ -108,7 +108,11 @@ class StoreInBatches:
         if not self.pending:
             self.since = time.monotonic()
         self.pending.append(result)
-        if len(self.pending) >= self.reports or time.monotonic() - self.since >= self.seconds:
+        if len(self.pending) >= self.reports:
+            self.flush()
+
+    def flush_if_due(self) -> None:
+        if self.pending and time.monotonic() - self.since >= self.seconds:
             self.flush()
 
     def flush(self) -> None:
@@ -169,6 +173,7 @@ def parse_fetched(archive: Archive, *, workers: int = 0, limits: Limits = Limits
                 done = results.pop(stored)
                 writer.add(settle(todo[stored], [done[k] for k in sorted(done)]))
                 stored += 1
+            writer.flush_if_due()
     finally:  # what was parsed is stored, even when the run stops early
         writer.flush()
     if refresh:

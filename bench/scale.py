@@ -4,6 +4,7 @@ project's own write path, serve it with `nianbao serve`, and time the pages over
     .venv/bin/python bench/scale.py --reports 100000
     .venv/bin/python bench/scale.py --reports 10000 100000      # and each page's 100k/10k ratio
     .venv/bin/python bench/scale.py --reports 100000 --replicate 10   # 1,000,000: 100k built, ×10 by SQL
+    .venv/bin/python bench/scale.py --reports 6000 --statements       # what each statement costs a report
 
 The reports are the labelled corpus (tests/corpus/), parsed once, then varied: agency, year
 (2019–2024), portal (with its region code), every value, and a raw document of its own. The
@@ -18,12 +19,14 @@ import argparse
 import json
 import os
 import random
+import sqlite3
 import statistics
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
@@ -159,8 +162,6 @@ def replicate(db: Path, copies: int) -> dict:
     copy is every report again on a copy of every portal (new ids, portals, agencies, titles
     and URLs; the same text, values and raw documents). For timing pages at a size the build
     rate cannot reach in one session; the rows are what the write path writes, multiplied."""
-    import sqlite3
-
     from archive.search import index_fields
 
     started = time.monotonic()
@@ -201,8 +202,6 @@ def replicate(db: Path, copies: int) -> dict:
 
 def pages(db: Path) -> dict[str, str]:
     """The pages and queries to time: name → path."""
-    import sqlite3
-
     with sqlite3.connect(db) as conn:
         report_id = conn.execute("SELECT report_id FROM report_summary WHERE new_requests IS NOT NULL "
                                  "ORDER BY report_id DESC LIMIT 1").fetchone()[0]
@@ -271,17 +270,62 @@ def time_pages(db: Path, port: int, repeat: int = 5) -> dict[str, float]:
         server.wait(timeout=10)
 
 
+class TimedConnection(sqlite3.Connection):
+    """A connection that adds up the time each statement takes (``--statements``)."""
+    seconds: Counter = Counter()
+    calls: Counter = Counter()
+
+    def _timed(self, name: str, call, *args):
+        started = time.perf_counter()
+        try:
+            return call(*args)
+        finally:
+            TimedConnection.seconds[name] += time.perf_counter() - started
+            TimedConnection.calls[name] += 1
+
+    def execute(self, sql, *args):
+        return self._timed(" ".join(sql.split())[:70], super().execute, sql, *args)
+
+    def executemany(self, sql, *args):
+        return self._timed("(many) " + " ".join(sql.split())[:63], super().executemany, sql, *args)
+
+    def commit(self):
+        return self._timed("COMMIT", super().commit)
+
+
+def build_timing_statements(db: Path, n: int) -> dict:
+    """:func:`build` with every statement of the write path timed: prints the costliest
+    per report (what only the one SQLite writer can do)."""
+    connect = sqlite3.connect
+    sqlite3.connect = lambda *args, **kwargs: connect(*args, factory=TimedConnection, **kwargs)
+    try:
+        result = build(db, n)
+    finally:
+        sqlite3.connect = connect
+    print(f"statements, per report ({n:,} reports; the build's rollups and VACUUM included):")
+    for name, seconds in TimedConnection.seconds.most_common(20):
+        print(f"  {seconds / n * 1e6:7.0f} µs  {TimedConnection.calls[name] / n:6.2f}×  {name}")
+    print(f"  {sum(TimedConnection.seconds.values()) / n * 1e6:7.0f} µs  in all")
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, nargs="+", default=[100_000])
     parser.add_argument("--workdir", default="var/scale")
     parser.add_argument("--port", type=int, default=8091)
     parser.add_argument("--reuse", action="store_true", help="time an archive already built")
+    parser.add_argument("--statements", action="store_true",
+                        help="only build the first size, timing each statement of the write path")
     parser.add_argument("--replicate", type=int, default=0, metavar="K",
                         help="then grow the largest archive K× by SQL copies (see replicate()) and time it too")
     args = parser.parse_args()
     results = []
     Path(args.workdir).mkdir(parents=True, exist_ok=True)
+    if args.statements:
+        n = args.reports[0]
+        print(json.dumps(build_timing_statements(Path(args.workdir) / f"scale-{n}.db", n)))
+        return 0
     if args.replicate > 1:
         n = args.reports[-1]
         source, db = Path(args.workdir) / f"scale-{n}.db", Path(args.workdir) / f"scale-{n * args.replicate}.db"
