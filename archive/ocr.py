@@ -141,23 +141,63 @@ def text_height(ink) -> int:
     return int(np.percentile(heights, 75)) if len(heights) >= 20 else 20
 
 
-def line_masks(ink):
+def line_masks(ink, height: int):
     """Long horizontal and vertical strokes (table rules), gaps of a few pixels closed.
-    A rule is longer than any stroke of a character: at least 1.5 times the text height."""
+    A rule is longer than any stroke of a character: a row rule at least 1.5 times the
+    text ``height``, a column rule 1.3 times when it runs between row rules (below).
+    A rule is thin (a bold title's strokes are long too)."""
     import cv2
+    import numpy as np
 
     h, w = ink.shape
-    reach = int(1.5 * text_height(ink)) + 4
-    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(25, w // 35, reach), 1)))
+    reach = int(1.5 * height) + 4
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN,
+                                  cv2.getStructuringElement(cv2.MORPH_RECT, (max(25, w // 35, reach), 1)))
     vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(18, reach))))
+    # A double-ruled table (each cell its own bordered box, HTML's border-collapse: separate)
+    # breaks every column rule into row-high pieces a few pixels apart, often shorter than
+    # ``reach``. Such a piece is also a rule: a vertical run longer than a character's
+    # stroke (1.3 times the text height; a row is taller than its text), pieces joined down
+    # the page across gaps of a few pixels, that runs from a row rule to a row rule (a large
+    # title's strokes do not, even over an underline; closing the ink itself would join
+    # characters on consecutive lines into rules).
+    gap = max(3, height // 5)
+    pieces = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(18, int(1.3 * height)))))
+    pieces = cv2.morphologyEx(pieces, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
+    near_row_rules = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (7, 2 * gap + 1))) > 0
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(pieces, connectivity=8)
+    between_rules = np.zeros(count, dtype=bool)
+    for label in range(1, count):
+        x, y, w_, h_ = (int(v) for v in stats[label][:4])
+        between_rules[label] = near_row_rules[y, x:x + w_].any() and near_row_rules[y + h_ - 1, x:x + w_].any()
+    vertical[between_rules[labels]] = 255
+    # a rule is a thin line: a bold title's long strokes are thicker than any table's rules
+    thickest = max(7, height // 4)
+    horizontal = _thin(horizontal, 2, thickest)
+    vertical = _thin(vertical, 3, thickest)
     horizontal = cv2.morphologyEx(horizontal, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 3)))
     vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 9)))
     return horizontal, vertical
 
 
-def find_tables(horizontal, vertical) -> list[TableCells]:
+def _thin(mask, along: int, thickest: int):
+    """The mask without its components thicker than ``thickest`` on average (area over
+    length, so that a long rule a little off level is still thin; ``along``: the stats
+    column of the length, 2 for a row rule's width, 3 for a column rule's height)."""
+    import cv2
+    import numpy as np
+
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    keep = stats[:, 4] <= thickest * np.maximum(stats[:, along], 1)
+    keep[0] = False
+    return np.where(keep[labels], np.uint8(255), np.uint8(0))
+
+
+def find_tables(horizontal, vertical, height: int) -> list[TableCells]:
     """Ruled tables, top to bottom: connected groups of rules with at least two row lines
-    and two column lines; cells merged across every missing separator."""
+    and two column lines; cells merged across every missing separator. Rules closer than
+    half a character's ``height`` are one (the two lines of a double rule: no row or
+    column that thin could hold text)."""
     import cv2
     import numpy as np
 
@@ -166,14 +206,14 @@ def find_tables(horizontal, vertical) -> list[TableCells]:
     tables = []
     for label in range(1, count):
         x, y, w, h, _ = stats[label]
-        if w < 60 or h < 30:
-            continue
+        if w < max(60, 3 * height) or h < max(30, height):
+            continue   # smaller than three characters: a large character's strokes, not a table
         hs = horizontal[y:y + h, x:x + w]
         vs = vertical[y:y + h, x:x + w]
         n, _, hstats, _ = cv2.connectedComponentsWithStats(hs)
-        ys = _positions([s[1] + s[3] / 2 for s in hstats[1:n] if s[2] >= 20], 6)
+        ys = _positions([s[1] + s[3] / 2 for s in hstats[1:n] if s[2] >= 20], max(6, height // 2))
         n, _, vstats, _ = cv2.connectedComponentsWithStats(vs)
-        xs = _positions([s[0] + s[2] / 2 for s in vstats[1:n] if s[3] >= 12], 6)
+        xs = _positions([s[0] + s[2] / 2 for s in vstats[1:n] if s[3] >= 12], max(6, height // 2))
         if len(ys) < 2 or len(xs) < 2:
             continue
 
@@ -243,13 +283,19 @@ def _one_line(boxes) -> bool:
     return max(middles) - min(middles) < 0.5 * heights[len(heights) // 2]
 
 
-def _glyph_box(inside) -> tuple[int, int, int, int] | None:
+def _glyph_box(inside, height: int) -> tuple[int, int, int, int] | None:
     """The box around the character-sized blobs of a cell's ink (at least 8 px high or
-    30 px in area: a digit at 200 dpi is about 16 px high; specks are a few pixels)."""
+    30 px in area: a digit at 200 dpi is about 16 px high; specks are a few pixels), not
+    counting what is left of a rule along the cell's edge (a line at most 3 px thick and
+    longer than two characters are wide, or taller than one: the inner line of a double
+    rule, or a rule's fringe)."""
     import cv2
 
+    def rule_left(s) -> bool:
+        return (s[3] <= 3 and s[2] >= 2 * height) or (s[2] <= 3 and s[3] >= 1.2 * height)
+
     count, _, stats, _ = cv2.connectedComponentsWithStats(inside, connectivity=8)
-    blobs = [s for s in stats[1:count] if s[3] >= 8 or s[4] >= 30]
+    blobs = [s for s in stats[1:count] if (s[3] >= 8 or s[4] >= 30) and not rule_left(s)]
     if not blobs:
         return None
     top, bottom = min(int(s[1]) for s in blobs), max(int(s[1] + s[3]) for s in blobs)
@@ -260,7 +306,7 @@ def _glyph_box(inside) -> tuple[int, int, int, int] | None:
     return (min(int(s[0]) for s in blobs), top, max(int(s[0] + s[2]) for s in blobs), bottom)
 
 
-def _pieces(boxes, tables: list[TableCells], ink, lines) -> list[Piece]:
+def _pieces(boxes, tables: list[TableCells], ink, lines, height: int) -> list[Piece]:
     """What to recognise: in a table cell holding one line of text, the box around the
     cell's own ink (a detected box may run over a rule into the next cell, or miss a lone
     small digit); in a cell of several lines, each detected line cut to the cell; outside
@@ -287,7 +333,7 @@ def _pieces(boxes, tables: list[TableCells], ink, lines) -> list[Piece]:
                 continue
             # one line: the box around the cell's own ink (a detected box may run over a
             # rule into the next cell, or miss a lone small digit)
-            glyphs = _glyph_box(ink[iy0:iy1, ix0:ix1] & ~lines[iy0:iy1, ix0:ix1])
+            glyphs = _glyph_box(ink[iy0:iy1, ix0:ix1] & ~lines[iy0:iy1, ix0:ix1], height)
             if glyphs is None:
                 continue   # an empty cell: specks of noise are smaller than any character
             gx0, gy0, gx1, gy1 = glyphs
@@ -433,8 +479,9 @@ def read_page(image, first_table: int = 0) -> PageText:
     angle = skew_angle(page)
     page = deskew(page, angle)
     ink = ink_mask(page)
-    horizontal, vertical = line_masks(ink)
-    tables = find_tables(horizontal, vertical)
+    height = text_height(ink)
+    horizontal, vertical = line_masks(ink, height)
+    tables = find_tables(horizontal, vertical, height)
     rgb = cv2.cvtColor(page, cv2.COLOR_GRAY2RGB)
     # rules painted out before detection, so that text boxes do not run along them
     clean = rgb.copy()
@@ -443,15 +490,16 @@ def read_page(image, first_table: int = 0) -> PageText:
         x0, y0, x1, y1 = table.box
         rules[y0:y1, x0:x1] = (horizontal | vertical)[y0:y1, x0:x1]
     clean[rules > 0] = 255
-    pieces = _pieces(detect(clean), tables, ink, rules)
+    pieces = _pieces(detect(clean), tables, ink, rules, height)
     texts = _recognise(clean, pieces)
     confidences: list[float] = []
     cell_parts: dict[tuple, list[tuple[tuple, str, float]]] = {}
     free: list[tuple[tuple, str, float]] = []
+    noise = settings()["noise_confidence"]
     for piece, (text, score) in zip(pieces, texts):
         text = text.strip()
-        if not text:
-            continue
+        if not text or (score < noise and not NUMBER.match(fix_digits(text)[0])):
+            continue   # ink the recogniser cannot read as anything (a speck read as '?' or '喜')
         if piece.owner[0] == "cell":
             cell_parts.setdefault(piece.owner[1:], []).append((piece.box, text, score))
         else:

@@ -265,13 +265,20 @@ def _reviews(grids: list[Grid], data: dict, notes: list[str]) -> list[Cell]:
     header_labels |= {h for p in spec["proceedings"] for h in p["header_path"]}
     headers = index_of(header_labels)
     flat = [(p["label"], res["label"]) for p in spec["proceedings"] for res in spec["results"]]
-    for grid in grids:
-        header_rows = [r for r in range(len(grid.rows))
-                       if any(headers.lookup(c.text) for c in grid.distinct_cells(r))]
-        if not header_rows:
+    def header_rows(grid: Grid) -> list[int]:
+        return [r for r in range(len(grid.rows)) if any(headers.lookup(c.text) for c in grid.distinct_cells(r))]
+
+    for i, grid in enumerate(grids):
+        found = header_rows(grid)
+        if not found:
             continue
-        for r in range(header_rows[-1] + 1, len(grid.rows)):
-            row = _trailing_values(grid.distinct_cells(r))
+        # the values row: below the header, or at the top of the next table when the table
+        # was cut by a page break under its header (a PDF's tables end at each page)
+        candidates = [(grid, r) for r in range(found[-1] + 1, len(grid.rows))]
+        if i + 1 < len(grids) and not header_rows(grids[i + 1]):
+            candidates += [(grids[i + 1], r) for r in range(min(3, len(grids[i + 1].rows)))]
+        for source, r in candidates:
+            row = _trailing_values(source.distinct_cells(r))
             if len(row) < 2:
                 continue
             if len(row) != len(flat):

@@ -17,9 +17,10 @@ from archive.formats import sniff
 from archive.limits import Limits
 from archive.parse import parse_report
 from tests.corpus.labelled import compare, key, load
-from tests.corpus.scanned import scan_image, scan_pdf
+from tests.corpus.scanned import scan_image, scan_pdf, to_pdf
 
 CASE = Path(__file__).parent / "corpus" / "pdf_mc2022"
+DOUBLE_RULED = Path(__file__).parent / "corpus" / "real_shanghai_2019"   # <table border="1" cellspacing="1">
 pytestmark = pytest.mark.ocr
 
 
@@ -184,3 +185,23 @@ def test_a_scanned_report_is_archived_with_its_confidences(tmp_path, scanned_pdf
     before = db.execute("SELECT count(*) FROM applications_values").fetchone()
     parse_fetched(archive, workers=1)
     assert db.execute("SELECT count(*) FROM applications_values").fetchone() == before
+
+
+def test_a_double_ruled_table_printed_over_pages_is_read_whole():
+    """The real Shanghai 2019 report page, whose tables have cellspacing: every cell is its
+    own box, so every rule is two lines and each column rule is broken at every row. Printed
+    by Chromium over five pages and scanned, every column is found in every row, and section
+    四's values, printed on the page after its header, are read."""
+    expected = load(DOUBLE_RULED)
+    scan = scan_pdf(to_pdf(DOUBLE_RULED / expected["source"]), seed=0)
+    parsed = parse_report(scan, "application/pdf", "https://example.gov.cn/scan.pdf", expected.get("list_title"))
+    assert parsed.source_format == "pdf_ocr"
+    result = compare("scan", expected, parsed)
+    assert result.cells_right >= result.cells_expected - 2, result.wrong[:5]
+
+    def value(table, **fields):
+        return next(c.value for c in parsed.cells if c.table == table
+                    and all(c.fields.get(k) == v for k, v in fields.items()))
+
+    assert value("applications", row_code="3.7", applicant="总计") == 805   # the table's bottom rows
+    assert value("reviews", proceeding="未经复议直接起诉", result="总计") == 9   # after the page break

@@ -290,3 +290,23 @@ def test_pre2019_unit_glued_to_value():
     first = cell(s, "legacy_stats", indicator="主动公开信息数")
     assert (first.value, first.fields["unit"], first.raw) == (41105, "条", "条41105")
     assert value(s, "legacy_stats", indicator="其中：1.网站公开") == 41100
+
+
+def test_reviews_whose_values_row_was_cut_from_its_header_by_a_page_break(shanghai2019):
+    """A PDF's tables end at each page: section 四's header on one page and its row of
+    values at the top of the next come as two tables. The values are read from the next
+    table, and the same as from the whole table."""
+    tree = page("shanghai_2019_report.html")
+    table = next(t for t in tree.iter("table") if "结果维持" in t.text_content() and "行政复议" in t.text_content())
+    rows = [tr for tr in table.iter("tr")]
+    values_row = rows[-1]
+    values_row.getparent().remove(values_row)
+    cut = lxml.html.fromstring("<table></table>")
+    cut.append(values_row)
+    table.addnext(cut)
+    assert len(list(table.iter("tr"))) == len(rows) - 1
+    whole = {tuple(c.fields.values()): c.value for c in shanghai2019.cells if c.table == "reviews"}
+    split = extract_statistics(tree)
+    assert {tuple(c.fields.values()): c.value for c in split.cells if c.table == "reviews"} == whole
+    assert value(split, "reviews", proceeding="未经复议直接起诉", result="总计") == 9
+    assert not any("header found but no row of values" in note for note in split.notes)
