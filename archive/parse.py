@@ -37,7 +37,7 @@ from archive.tables import html_grids
 # Recorded with every parse (fetched_reports.parser_version, document_parses): the parse
 # stage re-parses whatever was parsed by another version. Bump it whenever parsing
 # changes what it stores.
-PARSER_VERSION = "2026.12.4.1"
+PARSER_VERSION = "2026.12.4.2"
 WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
 READERS = {"docx": read_docx, "pdf": read_pdf, "txt": read_txt, "xlsx": read_xlsx, "image": read_image}
 OCR_SUFFIX = "_ocr"   # source_format of a document read by OCR: pdf_ocr, image_ocr
