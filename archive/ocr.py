@@ -213,7 +213,18 @@ def find_tables(horizontal, vertical, height: int) -> list[TableCells]:
         n, _, hstats, _ = cv2.connectedComponentsWithStats(hs)
         ys = _positions([s[1] + s[3] / 2 for s in hstats[1:n] if s[2] >= 20], max(6, height // 2))
         n, _, vstats, _ = cv2.connectedComponentsWithStats(vs)
-        xs = _positions([s[0] + s[2] / 2 for s in vstats[1:n] if s[3] >= 12], max(6, height // 2))
+        columns = [s for s in vstats[1:n] if s[3] >= 12]
+        xs = _positions([s[0] + s[2] / 2 for s in columns], max(6, height // 2))
+        def framed(rules) -> bool:   # the table's left and right borders among them
+            return (any(s[0] <= height for s in rules) and any(s[0] + s[2] >= w - height for s in rules))
+
+        if ys:   # a table cut by a page break is open there: its borders run on past its
+            above = [s for s in columns if s[1] < ys[0] - height]            # last row rule
+            below = [s for s in columns if s[1] + s[3] > ys[-1] + height]
+            if framed(above):
+                ys.insert(0, sorted(int(s[1]) for s in above)[len(above) // 2])
+            if framed(below):
+                ys.append(sorted(int(s[1] + s[3]) for s in below)[len(below) // 2])
         if len(ys) < 2 or len(xs) < 2:
             continue
 
@@ -427,8 +438,9 @@ def _shape(row: list) -> list[tuple[int, int]]:
 def join_broken_row(before: PageText, after: PageText) -> bool:
     """A table row broken by a page break: the page ends with a table and the next page
     starts with one of the same width whose first row has the same cells and does not
-    start a numbered row, so it is the rest of the last row ('…内部事务信' + '息'). Its
-    texts are appended to the last row's, cell by cell, and it is dropped."""
+    start a numbered row nor is a row of numbers only, so it is the rest of the last row
+    ('…内部事务信' + '息'). Its texts are appended to the last row's, cell by cell, and it
+    is dropped."""
     if not before.blocks or not after.blocks:
         return False
     last, first = before.blocks[-1][1], after.blocks[0][1]
@@ -438,6 +450,8 @@ def join_broken_row(before: PageText, after: PageText) -> bool:
     head = next((c.text for c in first.rows[0] if c is not None and c.text), "")
     if not head or numbering(head):
         return False
+    if all(NUMBER.match(c.text) for c in first.rows[0] if c is not None and c.text):
+        return False   # a row of values under a header (section 四's), not the rest of a row
     tail_row, continued = last.rows[-1], first.rows[0]
     joined = []
     for top, rest in zip(tail_row, continued):

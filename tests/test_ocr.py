@@ -133,6 +133,12 @@ def test_a_row_broken_by_a_page_break_is_joined():
     assert [c.text for c in rest.rows[0]] == ["6.属于四类过程性信息", "2", "2"]
     # a numbered row at the top of the next page starts a row of its own
     assert not join_broken_row(PageText([(900.0, end)], [end], 0.0, []), after)
+    # a row of numbers under a header row (section 四's values after a page break) too
+    header = Grid(2, [row(2, 0, ["结果维持", "结果纠正", "总计"])])
+    values = Grid(3, [row(3, 0, ["1", "0", "1"])])
+    assert not join_broken_row(PageText([(900.0, header)], [header], 0.0, []),
+                               PageText([(80.0, values)], [values], 0.0, []))
+    assert [c.text for c in header.rows[-1]] == ["结果维持", "结果纠正", "总计"] and values.rows
 
 
 def test_the_sandboxed_worker_gives_ocr_its_time_and_memory(scanned_pdf, expected):
@@ -205,3 +211,28 @@ def test_a_double_ruled_table_printed_over_pages_is_read_whole():
 
     assert value("applications", row_code="3.7", applicant="总计") == 805   # the table's bottom rows
     assert value("reviews", proceeding="未经复议直接起诉", result="总计") == 9   # after the page break
+
+
+def test_a_table_cut_by_a_page_break_is_open_at_the_cut():
+    """The rows above a table's first rule (it began on the page before) are rows of the
+    table: its column rules run on past its last row rule, so the cut is a row boundary."""
+    import numpy as np
+
+    from archive.ocr import find_tables
+
+    horizontal = np.zeros((400, 600), np.uint8)
+    vertical = np.zeros((400, 600), np.uint8)
+    for y in (200, 260):               # the first and the last row rule on this page
+        horizontal[y:y + 2, 50:551] = 255
+    for x in (50, 250, 400, 550):      # column rules from the top of the page (the cut)
+        vertical[40:340, x:x + 2] = 255   # and on past the last row rule (another cut)
+    [table] = find_tables(horizontal, vertical, height=30)
+    assert len(table.xs) == 4
+    assert len(table.ys) == 4 and table.ys[0] < 60 and table.ys[-1] > 320
+    assert len(table.cells) == 9   # three rows of three cells: the open rows are rows
+    # a table closed at both ends has only its own rows
+    vertical[:] = 0
+    for x in (50, 250, 400, 550):
+        vertical[200:262, x:x + 2] = 255
+    [table] = find_tables(horizontal, vertical, height=30)
+    assert len(table.ys) == 2 and len(table.cells) == 3
