@@ -438,9 +438,9 @@ def _shape(row: list) -> list[tuple[int, int]]:
 def join_broken_row(before: PageText, after: PageText) -> bool:
     """A table row broken by a page break: the page ends with a table and the next page
     starts with one of the same width whose first row has the same cells and does not
-    start a numbered row nor is a row of numbers only, so it is the rest of the last row
-    ('…内部事务信' + '息'). Its texts are appended to the last row's, cell by cell, and it
-    is dropped."""
+    start a numbered row nor holds a number (a label's end wraps onto the next page, a
+    value does not), so it is the rest of the last row ('…内部事务信' + '息'). Its texts are
+    appended to the last row's, cell by cell, and it is dropped."""
     if not before.blocks or not after.blocks:
         return False
     last, first = before.blocks[-1][1], after.blocks[0][1]
@@ -450,8 +450,8 @@ def join_broken_row(before: PageText, after: PageText) -> bool:
     head = next((c.text for c in first.rows[0] if c is not None and c.text), "")
     if not head or numbering(head):
         return False
-    if all(NUMBER.match(c.text) for c in first.rows[0] if c is not None and c.text):
-        return False   # a row of values under a header (section 四's), not the rest of a row
+    if any(NUMBER.match(c.text) for c in first.rows[0] if c is not None and c.text):
+        return False   # a row with values of its own (行政强制 after 行政处罚; values under a header)
     tail_row, continued = last.rows[-1], first.rows[0]
     joined = []
     for top, rest in zip(tail_row, continued):

@@ -139,6 +139,11 @@ def test_a_row_broken_by_a_page_break_is_joined():
     assert not join_broken_row(PageText([(900.0, header)], [header], 0.0, []),
                                PageText([(80.0, values)], [values], 0.0, []))
     assert [c.text for c in header.rows[-1]] == ["结果维持", "结果纠正", "总计"] and values.rows
+    # nor a row with values of its own, after a whole row or under a header row
+    for above in (["行政处罚", "540", "873"], ["信息内容", "上一年项目数量", "处理决定数量"]):
+        last, first = Grid(4, [row(4, 0, above)]), Grid(5, [row(5, 0, ["行政强制", "12", "0"])])
+        assert not join_broken_row(PageText([(900.0, last)], [last], 0.0, []),
+                                   PageText([(80.0, first)], [first], 0.0, []))
 
 
 def test_the_sandboxed_worker_gives_ocr_its_time_and_memory(scanned_pdf, expected):
