@@ -265,17 +265,23 @@ def _reviews(grids: list[Grid], data: dict, notes: list[str]) -> list[Cell]:
     header_labels |= {h for p in spec["proceedings"] for h in p["header_path"]}
     headers = index_of(header_labels)
     flat = [(p["label"], res["label"]) for p in spec["proceedings"] for res in spec["results"]]
-    def header_rows(grid: Grid) -> list[int]:
-        return [r for r in range(len(grid.rows)) if any(headers.lookup(c.text) for c in grid.distinct_cells(r))]
+    found_in: dict[int, list[int]] = {}
+
+    def header_rows(i: int) -> list[int]:   # each grid's header rows, found once, when needed
+        if i not in found_in:
+            grid = grids[i]
+            found_in[i] = [r for r in range(len(grid.rows))
+                           if any(headers.lookup(c.text) for c in grid.distinct_cells(r))]
+        return found_in[i]
 
     for i, grid in enumerate(grids):
-        found = header_rows(grid)
+        found = header_rows(i)
         if not found:
             continue
         # the values row: below the header, or at the top of the next table when the table
         # was cut by a page break under its header (a PDF's tables end at each page)
         candidates = [(grid, r) for r in range(found[-1] + 1, len(grid.rows))]
-        if i + 1 < len(grids) and not header_rows(grids[i + 1]):
+        if i + 1 < len(grids) and not header_rows(i + 1):
             candidates += [(grids[i + 1], r) for r in range(min(3, len(grids[i + 1].rows)))]
         for source, r in candidates:
             row = _trailing_values(source.distinct_cells(r))

@@ -574,15 +574,17 @@ class Archive:
     def _report_ids(self, keys: list[str]) -> dict[str, int]:
         """The stable id of each report key, made for keys never seen."""
         found: dict[str, int] = {}
-        for chunk in _chunks(keys):
-            found.update((key, rid) for rid, key in self.db.execute(
-                f"SELECT id, key FROM report_keys WHERE key IN ({', '.join('?' * len(chunk))})", chunk))
+
+        def look_up(among: list[str]) -> None:
+            for chunk in _chunks(among):
+                found.update((key, rid) for rid, key in self.db.execute(
+                    f"SELECT id, key FROM report_keys WHERE key IN ({', '.join('?' * len(chunk))})", chunk))
+
+        look_up(keys)
         new = [key for key in dict.fromkeys(keys) if key not in found]
         if new:
             self.db.conn.executemany("INSERT INTO report_keys(key) VALUES (?)", [(key,) for key in new])
-            for chunk in _chunks(new):
-                found.update((key, rid) for rid, key in self.db.execute(
-                    f"SELECT id, key FROM report_keys WHERE key IN ({', '.join('?' * len(chunk))})", chunk))
+            look_up(new)
         return found
 
     def store_parse(self, fetched: dict, parser_version: str, outcome: str, parses: list[dict],

@@ -116,37 +116,35 @@ def migrate(conn) -> None:
 
 
 class Interner:
-    """Integer ids of labels and document digests, cached for one connection's lifetime."""
+    """Integer ids of labels and document digests, cached for one connection's lifetime
+    (one dict a table: a label is looked up for every value of every report)."""
 
     def __init__(self, conn):
         self.conn = conn
-        self.ids: dict[tuple[str, str], int] = {}
-        self.labels: dict[str, int] = {}    # the labels' ids again, looked up once a value
+        self.ids: dict[str, dict[str, int]] = {"labels": {}, "value_documents": {}}
 
     def id(self, table: str, column: str, text: str | None) -> int | None:
         if text is None:
             return None
-        key = (table, text)
-        found = self.ids.get(key)
+        known = self.ids[table]
+        found = known.get(text)
         if found is None:
             self.conn.execute(f"INSERT OR IGNORE INTO {table}({column}) VALUES (?)", [text])
-            found = self.conn.execute(f"SELECT id FROM {table} WHERE {column} = ?", [text]).fetchone()[0]
-            self.ids[key] = found
+            found = known[text] = self.conn.execute(f"SELECT id FROM {table} WHERE {column} = ?",
+                                                    [text]).fetchone()[0]
         return found
 
     def label(self, text: str | None) -> int | None:
-        found = self.labels.get(text)
-        if found is None and text is not None:
-            found = self.labels[text] = self.id("labels", "text", text)
-        return found
+        found = self.ids["labels"].get(text)
+        return found if found is not None else self.id("labels", "text", text)
 
     def document(self, sha256: str | None) -> int | None:
         return self.id("value_documents", "sha256", sha256)
 
     def forget(self) -> None:
         """After a rollback the cached ids may name rows that were never kept."""
-        self.ids.clear()
-        self.labels.clear()
+        for known in self.ids.values():
+            known.clear()
 
 
 # Per table: each label column, and whether it is kept as text (True) or as a label id.
@@ -160,5 +158,5 @@ def row(table: str, report_id: int, cell, interner: Interner) -> tuple:
     ``document`` is NULL (archives from before keep theirs; the views read either)."""
     fields, label = cell.fields, interner.label
     labels = [fields.get(column) if as_text else label(fields.get(column)) for column, as_text in _COLUMNS[table]]
-    return (report_id, *labels, cell.value, stored_raw(cell.value, cell.raw), None, cell.source_table, cell.source_row, cell.source_col,
-            getattr(cell, "confidence", None))
+    return (report_id, *labels, cell.value, stored_raw(cell.value, cell.raw), None, cell.source_table,
+            cell.source_row, cell.source_col, getattr(cell, "confidence", None))
